@@ -1,0 +1,248 @@
+// The AlmaRestore API (almarestore.io/v1alpha1), as TypeScript types. The CRD in
+// crds/almarestore.io_almarestores.yaml is the source of truth for validation and defaults;
+// these types mirror it field by field.
+
+export const GROUP = 'almarestore.io';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = 'AlmaRestore';
+export const PLURAL = 'almarestores';
+
+export interface SecretKeyRef {
+  name: string;
+  key: string;
+}
+
+export interface InstitutionSpec {
+  /** Alma institution id, digits (e.g. "3978"). */
+  institutionId: string;
+  /** Number of bibliographic records: sizes everything. */
+  bibRecords: number;
+  /** Target schema; default EXL_ADMIN for the first institution, EXL_ADMIN_<n> after. */
+  schema?: string;
+  /** Target tablespace; default USERS for the first, USERS<n> after. */
+  tablespace?: string;
+}
+
+export interface SftpSourceSpec {
+  host: string;
+  port?: number; // default 22
+  directory?: string; // default "."
+  /** Secret with keys: username, and password or privateKey (+ passphrase), and knownHosts. */
+  credentialsSecret: string;
+  /** Loudly-named opt-out of host-key verification. */
+  insecureSkipHostKeyVerification?: boolean;
+  /** How long to wait for the delivery to appear and stop growing. Go duration, default "24h". */
+  waitForDelivery?: string;
+  /** How long a file's size must stay unchanged to count as complete. Default "2m". */
+  stableFor?: string;
+  /** stream (default: never stores the tarball) or stage (keeps parts on disk). */
+  mode?: 'stream' | 'stage';
+}
+
+export interface ManagedDatabaseSpec {
+  image: string;
+  imagePullSecrets?: string[];
+  storageClassName?: string;
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  sid?: string; // default ORCLCDB
+  pdb?: string; // default ORCLPDB1
+  characterSet?: 'AL32UTF8';
+  /** Secret holding the admin (SYS/SYSTEM/PDBADMIN) password, key "password". */
+  adminPasswordSecret: string;
+}
+
+export interface ExistingDatabaseSpec {
+  /** Easy Connect string to the PDB service, e.g. db.example.edu:1521/ALMAPDB. */
+  connectString: string;
+  /** Secret with keys username, password of an admin (not SYSDBA). */
+  adminCredentialsSecret: string;
+  /** The PVC that the database reads dump files from, and the path it is mounted at there. */
+  stagingClaimName: string;
+  stagingPath: string;
+  /** Allow prepare to change redo logs on an existing database. */
+  allowRedoLogChanges?: boolean;
+}
+
+export interface DatabaseSpec {
+  managed?: ManagedDatabaseSpec;
+  existing?: ExistingDatabaseSpec;
+  /** Secret whose key "password" is the schema users' password. */
+  schemaPasswordSecret: string;
+  /** Name of the Oracle directory object; default EXP_DIR. */
+  directoryName?: string;
+  /** Replace a schema that already holds data. Default false: prepare refuses. */
+  replaceExistingSchema?: boolean;
+}
+
+export interface StorageSpec {
+  storageClassName?: string;
+  /** GiB per million bib records, in total (staging + database). Default 150. */
+  gibPerMillionBibs?: number;
+  /** Share of the total that goes to the staging volume. Default 0.47 (70 of 150). */
+  stagingFraction?: number;
+  /** Lower bound for each volume, Kubernetes quantity. Default "20Gi". */
+  minimumSize?: string;
+  /** Explicit overrides (quantities). */
+  stagingSize?: string;
+  databaseSize?: string;
+}
+
+export interface ImportSpec {
+  engine?: 'datapump-api' | 'impdp';
+  /** "auto" (number of dump files) or 1..64. */
+  parallelism?: 'auto' | number;
+  tableExistsAction?: 'SKIP' | 'APPEND' | 'TRUNCATE' | 'REPLACE';
+  /** Extra ORA- codes to treat as expected, e.g. ["ORA-31684"]. */
+  ignorableErrors?: string[];
+  postImport?: PostImportSpec;
+}
+
+export interface PostImportSpec {
+  recompileInvalid?: boolean; // default true
+  rebuildUnusableIndexes?: boolean; // default true
+  disableVpdPolicies?: boolean; // default true
+  gatherStatistics?: boolean; // default true
+  runVendorScript?: boolean; // default true
+  /** Secret with key "url": where to POST the summary. */
+  webhookSecret?: string;
+}
+
+export interface TablespaceGuardSpec {
+  alertRatio?: number; // default 0.85
+  autoAddDatafiles?: boolean; // default true
+  autoGrowVolume?: boolean; // default true
+  interval?: string; // default "30s"
+}
+
+export interface StepsSpec {
+  /** Deadline of each step Job, seconds. */
+  fetchDeadlineSeconds?: number;
+  prepareDeadlineSeconds?: number;
+  importDeadlineSeconds?: number;
+  verifyDeadlineSeconds?: number;
+  /** Image of the step runners; default: the controller's own. */
+  runnerImage?: string;
+}
+
+export interface RetentionSpec {
+  /** Delete the dump files (staging PVC) once the restore succeeded. Default true. */
+  deleteStagingOnSuccess?: boolean;
+  /** On deletion of the AlmaRestore: Retain (default) or Delete the database and its volumes. */
+  onDelete?: 'Retain' | 'Delete';
+}
+
+export interface AlmaRestoreSpec {
+  customerId: string;
+  institutions: InstitutionSpec[];
+  source: { sftp: SftpSourceSpec };
+  database: DatabaseSpec;
+  storage?: StorageSpec;
+  import?: ImportSpec;
+  tablespaceGuard?: TablespaceGuardSpec;
+  steps?: StepsSpec;
+  retention?: RetentionSpec;
+  suspend?: boolean;
+  cancel?: boolean;
+}
+
+export type Phase =
+  | 'Pending'
+  | 'Queued'
+  | 'Planning'
+  | 'Provisioning'
+  | 'Fetching'
+  | 'Preparing'
+  | 'Importing'
+  | 'Verifying'
+  | 'Succeeded'
+  | 'Failed'
+  | 'Suspended'
+  | 'Cancelled';
+
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+export interface InstitutionPlan {
+  institutionId: string;
+  schema: string;
+  tablespace: string;
+  /** Planned tablespace size (bytes as a quantity string) incl. the vendor's 20% headroom. */
+  tablespaceSize: string;
+}
+
+export interface SizingPlan {
+  totalBibRecords: number;
+  stagingSize: string;
+  databaseSize: string;
+  institutions: InstitutionPlan[];
+}
+
+export interface StepStatus {
+  phase: 'Pending' | 'Running' | 'Succeeded' | 'SucceededWithWarnings' | 'Failed';
+  jobName?: string;
+  attempt: number;
+  startTime?: string;
+  completionTime?: string;
+  reason?: string;
+  message?: string;
+  summary?: Record<string, unknown>;
+}
+
+export interface VerificationCheck {
+  name: string;
+  passed: boolean;
+  observed?: string;
+  expected?: string;
+  action?: string;
+}
+
+export interface AlmaRestoreStatus {
+  phase?: Phase;
+  observedGeneration?: number;
+  conditions?: Condition[];
+  plan?: SizingPlan;
+  steps?: Partial<Record<'fetch' | 'prepare' | 'import' | 'verify', StepStatus>>;
+  /** 0-100, overall. */
+  progress?: number;
+  progressMessage?: string;
+  failedStep?: string;
+  startTime?: string;
+  completionTime?: string;
+  verification?: { institutionId: string; checks: VerificationCheck[] }[];
+  tablespaces?: {
+    institutionId: string;
+    tablespace: string;
+    usedRatio: number;
+    usedBytes: number;
+    allocatedBytes: number;
+    maxBytes: number;
+  }[];
+  /** Actions the controller took by itself (datafiles added, volume grown). */
+  actions?: { time: string; action: string }[];
+}
+
+export interface AlmaRestore {
+  apiVersion: typeof API_VERSION;
+  kind: typeof KIND;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    generation?: number;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    finalizers?: string[];
+    deletionTimestamp?: string | Date;
+    creationTimestamp?: string | Date;
+  };
+  spec: AlmaRestoreSpec;
+  status?: AlmaRestoreStatus;
+}

@@ -12,14 +12,23 @@ KWOK_VERSION="${KWOK_VERSION:-v0.7.0}"
 CACHE_ROOT="${ALMA_TEST_BIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/alma-restore-operator}"
 OUT="$CACHE_ROOT/bin/k8s-$KUBE_VERSION-etcd-$ETCD_VERSION-helm-$HELM_VERSION-kwok-$KWOK_VERSION"
 
-die() { echo "build-test-binaries: $*" >&2; exit 1; }
+die() { echo "build-test-binaries: $1" >&2; exit "${2:-1}"; }
 
 export PATH="$PATH:/usr/local/go/bin"
 command -v go >/dev/null || die "no Go toolchain on PATH: install Go >= 1.25 (e.g. at /usr/local/go) and re-run"
 export CGO_ENABLED=0 GOFLAGS=-mod=mod
 
-mkdir -p "$OUT"
 have() { for b in "$@"; do [ -x "$OUT/$b" ] || return 1; done; }
+ALL_BINARIES="etcd helm kwok kube-apiserver kube-controller-manager kube-scheduler"
+
+# --print-dir: report where the binaries are, without building. Exit 3 if any is missing.
+if [ "${1:-}" = "--print-dir" ]; then
+  for b in $ALL_BINARIES; do
+    have "$b" || die "missing $OUT/$b: run 'bash scripts/build-test-binaries.sh' once (needs Go and the Go module proxy; 10-20 min cold)" 3
+  done
+  echo "$OUT"; exit 0
+fi
+mkdir -p "$OUT"
 
 build_kubernetes() {
   have kube-apiserver kube-controller-manager kube-scheduler && return 0

@@ -1,0 +1,53 @@
+// `npm test`'s test stage: starts ONE real control plane for the whole run, hands its address to
+// every test process (node's runner forks one per file), runs unit and integration tests under
+// c8 for coverage, and tears everything down, also on Ctrl-C.
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { defaultCrds, describeForChildren, startControlPlane } from './support/control-plane.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+const filter = process.argv[2]; // optional substring: run only matching test files
+const files = ['test/unit', 'test/integration']
+  .flatMap((dir) =>
+    readdirSync(path.join(root, dir))
+      .filter((f) => f.endsWith('.test.ts'))
+      .map((f) => `${dir}/${f}`),
+  )
+  .filter((f) => !filter || f.includes(filter));
+if (files.length === 0) {
+  console.error(`no test files match ${JSON.stringify(filter)}`);
+  process.exit(2);
+}
+
+const started = Date.now();
+const cp = await startControlPlane({ crds: defaultCrds() });
+console.log(
+  `control plane up in ${((Date.now() - started) / 1000).toFixed(1)}s at ${cp.info.server} (binaries: ${cp.binDir})`,
+);
+
+const child = spawn(
+  'npx',
+  [
+    'c8',
+    '--reporter=text-summary',
+    '--reporter=lcov',
+    '--all',
+    '--src=src',
+    '--include=src/**',
+    'node',
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    '--test-reporter=spec',
+    ...files,
+  ],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, ...describeForChildren(cp) } },
+);
+const forward = (sig: NodeJS.Signals) => child.kill(sig);
+process.on('SIGINT', forward);
+process.on('SIGTERM', forward);
+const code: number = await new Promise((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
+await cp.stop();
+process.exit(code);

@@ -1,0 +1,101 @@
+// Child processes of the test harness (etcd, kube-apiserver, sshd, ...). Each runs under a small
+// bash reaper that kills it when the test process disappears, even after SIGKILL or Ctrl-C, so a
+// crashed run leaves no orphan process or port behind.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, closeSync, readFileSync, existsSync } from 'node:fs';
+
+const REAPER = `
+parent=$1; shift
+"$@" & child=$!
+trap 'kill -TERM $child 2>/dev/null; wait $child; exit $?' TERM INT
+while kill -0 "$parent" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 0.5; done
+if kill -0 "$child" 2>/dev/null; then
+  kill -TERM "$child" 2>/dev/null; sleep 3; kill -KILL "$child" 2>/dev/null
+fi
+wait $child
+`;
+
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGTERM');
+});
+
+export interface ProcessSpec {
+  name: string;
+  command: string;
+  args: string[];
+  logFile: string;
+  env?: NodeJS.ProcessEnv;
+  /** Resolves true once the process serves; errors count as "not yet". */
+  ready: () => Promise<boolean>;
+  readyTimeoutMs?: number;
+}
+
+export interface ManagedProcess {
+  name: string;
+  pid: number;
+  /** SIGTERM, then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+  /** Hard kill (a crash). */
+  kill(): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+function tail(file: string, lines = 15): string {
+  if (!existsSync(file)) return '';
+  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+export async function startManagedProcess(spec: ProcessSpec): Promise<ManagedProcess> {
+  if (!existsSync(spec.command)) throw new Error(`${spec.name}: ${spec.command} does not exist`);
+  const fd = openSync(spec.logFile, 'a');
+  const child = spawn('bash', ['-c', REAPER, 'reaper', String(process.pid), spec.command, ...spec.args], {
+    stdio: ['ignore', fd, fd],
+    env: spec.env ?? process.env,
+  });
+  closeSync(fd);
+  live.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      live.delete(child);
+      resolve(code);
+    }),
+  );
+  let exitCode: number | null | undefined;
+  void exited.then((c) => (exitCode = c));
+
+  const stop = async (graceMs = 20_000) => {
+    if (exitCode !== undefined) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  };
+  const kill = async () => {
+    if (exitCode !== undefined) return;
+    // Kill the real process (the reaper's child) hard, then the reaper.
+    spawn('pkill', ['-KILL', '-P', String(child.pid)]);
+    await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGKILL');
+    await exited;
+  };
+
+  const deadline = Date.now() + (spec.readyTimeoutMs ?? 60_000);
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) {
+      throw new Error(
+        `${spec.name} exited with code ${exitCode} before it was ready:\n${tail(spec.logFile)}`,
+      );
+    }
+    try {
+      if (await spec.ready()) return { name: spec.name, pid: child.pid ?? -1, stop, kill, exited };
+    } catch {
+      // not ready yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await stop(2000);
+  throw new Error(
+    `${spec.name} was not ready after ${(spec.readyTimeoutMs ?? 60_000) / 1000}s:\n${tail(spec.logFile)}`,
+  );
+}

@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { UserFacingError } from '../../src/errors.js';
+import {
+  openConnection,
+  oracleErrorCode,
+  readDatabaseCredentials,
+  scrub,
+} from '../../src/oracle/connection.js';
+import type { StepConfig } from '../../src/steps/config.js';
+
+test('credentials come from the Secret directory, trailing newline trimmed', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'creds-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(path.join(dir, 'username'), 'ALMA_ADMIN\n');
+  await writeFile(path.join(dir, 'password'), 's3cr3t-pw\n');
+  assert.deepEqual(await readDatabaseCredentials(dir), { username: 'ALMA_ADMIN', password: 's3cr3t-pw' });
+  await rm(path.join(dir, 'password'));
+  await assert.rejects(readDatabaseCredentials(dir), (e: unknown) => {
+    assert.ok(e instanceof UserFacingError);
+    assert.equal(e.reason, 'DatabaseCredentialsMissing');
+    assert.match(
+      e.message,
+      /cannot read the database password from .*password: ENOENT; mount the admin credentials Secret/,
+    );
+    return true;
+  });
+});
+
+test('a refused connection (real oracledb thin driver, loopback) fails with a clear error and no password', async () => {
+  const config = {
+    database: { connectString: '127.0.0.1:1/ALMAPDB', credentialsDir: '/nonexistent' },
+  } as StepConfig;
+  await assert.rejects(
+    openConnection(config, { credentials: { username: 'ALMA_ADMIN', password: 'pw-must-not-leak' } }),
+    (e: unknown) => {
+      assert.ok(e instanceof UserFacingError);
+      assert.equal(e.reason, 'DatabaseUnreachable');
+      assert.match(e.message, /^cannot connect to the database as ALMA_ADMIN: /);
+      assert.doesNotMatch(e.message, /pw-must-not-leak/);
+      return true;
+    },
+  );
+});
+
+test('oracleErrorCode and scrub', () => {
+  assert.equal(oracleErrorCode(new Error('ORA-39002: invalid operation')), 'ORA-39002');
+  assert.equal(oracleErrorCode(new Error('NJS-503: connection refused')), 'NJS-503');
+  assert.equal(oracleErrorCode('nothing'), undefined);
+  assert.equal(scrub('a pw b pw', 'pw'), 'a ******** b ********');
+});

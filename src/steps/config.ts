@@ -39,6 +39,8 @@ export interface StepConfig {
   database: {
     /** Easy Connect string to the PDB service. */
     connectString: string;
+    /** Easy Connect string to CDB$ROOT (same admin credentials), for CDB-wide changes: redo logs. */
+    rootConnectString?: string;
     /** Directory with files: username, password (the admin account; never SYSDBA). */
     credentialsDir: string;
     /** File holding the schema users' password. */

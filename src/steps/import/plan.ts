@@ -1,0 +1,380 @@
+// The import plan: a pure function of (delivered parfile, StepConfig, institution, files present)
+// that says exactly what Data Pump will be asked to do. Both engines render the same plan
+// (the datapump-api engine as DBMS_DATAPUMP calls, the impdp engine as a generated parfile), and
+// the runner prints and records it before anything runs.
+//
+// Parameter policy (docs/import.md): the parfile's remaps and extra filters are honoured; the
+// operator owns where files are, the job name, parallelism and the table-exists action; a few
+// parameters make no sense for a restore and are rejected by name; anything unknown is rejected
+// too, because a silently ignored parameter is worse than a clear refusal.
+import path from 'node:path';
+import type { InstitutionConfig, StepConfig } from '../config.js';
+import { institutionLayout } from '../config.js';
+import type { Parfile, Remap } from '../../oracle/parfile.js';
+import {
+  ParfileError,
+  identifier,
+  parameterOccurrences,
+  parameterValues,
+  parseFileSpec,
+  remaps as parfileRemaps,
+  resolveDumpfiles,
+  singleValue,
+} from '../../oracle/parfile.js';
+
+export const MAX_PARALLEL = 64;
+/** The source schema and tablespace of every Alma Local Backup. */
+export const ALMA_SOURCE_SCHEMA = 'EXL_ADMIN';
+export const ALMA_SOURCE_TABLESPACE = 'USERS';
+
+/** Rejected, with the reason shown to the user. */
+export const FORBIDDEN_PARAMETERS: Record<string, string> = {
+  ATTACH: 'the runner attaches to an existing job by itself (run again to resume, --fresh to start over)',
+  NETWORK_LINK: 'a Local Backup is imported from dump files, not over a database link',
+  SQLFILE: 'it writes DDL to a file instead of importing',
+  USERID: 'credentials come from the admin credentials Secret, never from a parfile',
+  PARFILE: 'a parfile cannot include another parfile',
+  ENCRYPTION_PASSWORD:
+    'a password in a delivered text file is not accepted (Local Backups are not encrypted)',
+  ENCRYPTION_PWD_PROMPT: 'the import runs unattended',
+  FLASHBACK_SCN: 'it applies only to imports over a database link',
+  FLASHBACK_TIME: 'it applies only to imports over a database link',
+  TRANSPORT_DATAFILES: 'a Local Backup is a conventional dump, not a transportable tablespace set',
+  TRANSPORT_TABLESPACES: 'a Local Backup is a conventional dump, not a transportable tablespace set',
+  TRANSPORT_FULL_CHECK: 'a Local Backup is a conventional dump, not a transportable tablespace set',
+  TRANSPORTABLE: 'a Local Backup is a conventional dump, not a transportable tablespace set',
+  NOLOGFILE: 'the log is how the outcome is judged',
+  CONTENT: 'a restore needs both metadata and data (only CONTENT=ALL would make sense: drop the line)',
+  HELP: 'it prints help instead of importing',
+  ABORT_STEP: 'it is a debugging aid that stops the job on purpose',
+  MASTER_ONLY: 'it is a debugging aid that imports nothing',
+  KEEP_MASTER: 'the master table must be dropped on success so that the next run starts a fresh job',
+  VERSION: 'it applies only to imports over a database link',
+};
+
+/** Set by the operator: the parfile's value is read (where it matters) and then replaced. */
+const MANAGED = new Set([
+  'DIRECTORY',
+  'DUMPFILE',
+  'LOGFILE',
+  'REMAP_SCHEMA',
+  'REMAP_TABLESPACE',
+  'PARALLEL',
+  'TABLE_EXISTS_ACTION',
+  'JOB_NAME',
+  'METRICS',
+  'LOGTIME',
+  'STATUS',
+  'FULL',
+]);
+/** Honoured as written. */
+const PASSED = new Set([
+  'EXCLUDE',
+  'INCLUDE',
+  'SCHEMAS',
+  'TRANSFORM',
+  'SKIP_UNUSABLE_INDEXES',
+  'PARTITION_OPTIONS',
+]);
+
+export interface ObjectFilter {
+  kind: 'include' | 'exclude';
+  /** Object type or path, e.g. STATISTICS, TABLE, SCHEMA_EXPORT/TABLE/GRANT. */
+  objectType: string;
+  /** The name clause as written, e.g. `IN ('A','B')`, without the surrounding double quotes. */
+  nameClause?: string;
+}
+
+export interface Transform {
+  name: string;
+  /** Y/N become 1/0, digits a number; anything else stays text. */
+  value: string | number;
+  objectType?: string;
+}
+
+export interface ImportPlan {
+  institutionId: string;
+  /** Target schema and tablespace (after remap). */
+  schema: string;
+  tablespace: string;
+  /** Where the delivered parfile was read. */
+  parfilePath: string;
+  jobName: string;
+  jobMode: 'FULL' | 'SCHEMA';
+  /** Oracle directory object holding the dump files and the log. */
+  directory: string;
+  /** Dump file names (templates resolved against the files present), in order. */
+  dumpfiles: string[];
+  logfile: string;
+  /** The log as the step pod sees it (the same staging volume the database writes to). */
+  logfileLocalPath: string;
+  remapSchemas: Remap[];
+  remapTablespaces: Remap[];
+  parallel: number;
+  tableExistsAction: StepConfig['import']['tableExistsAction'];
+  schemas: string[];
+  filters: ObjectFilter[];
+  transforms: Transform[];
+  skipUnusableIndexes?: boolean;
+  partitionOptions?: 'NONE' | 'DEPARTITION' | 'MERGE';
+  metrics: true;
+  logtime: 'ALL';
+  /** Every decision that overrode or completed the parfile, for the printed plan. */
+  notes: string[];
+}
+
+export interface PlanInput {
+  parfile: Parfile;
+  config: StepConfig;
+  institution: InstitutionConfig;
+  /** Names of the files in the institution's folder (the step pod's view of the directory object). */
+  availableFiles: string[];
+}
+
+const yesNo = (name: string, v: string): boolean => {
+  const u = v.toUpperCase();
+  if (u === 'Y' || u === 'YES') return true;
+  if (u === 'N' || u === 'NO') return false;
+  throw new ParfileError(`${name}=${v}: expected Y or N`);
+};
+
+function parseFilter(kind: 'include' | 'exclude', item: string): ObjectFilter {
+  const colon = item.indexOf(':');
+  if (colon < 0) return { kind, objectType: item.trim().toUpperCase() };
+  const objectType = item.slice(0, colon).trim().toUpperCase();
+  let clause = item.slice(colon + 1).trim();
+  if (clause.startsWith('"') && clause.endsWith('"') && clause.length >= 2) clause = clause.slice(1, -1);
+  if (objectType === '' || clause === '')
+    throw new ParfileError(`${kind.toUpperCase()}=${item} is incomplete`);
+  return { kind, objectType, nameClause: clause };
+}
+
+function parseTransform(item: string): Transform {
+  const parts = item.split(':');
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p.trim() === '')) {
+    throw new ParfileError(`TRANSFORM=${item} is not of the form name:value[:object_type]`);
+  }
+  const [name, raw, objectType] = parts.map((p) => p.trim()) as [string, string, string | undefined];
+  const upper = raw.toUpperCase();
+  const value = upper === 'Y' ? 1 : upper === 'N' ? 0 : /^\d+$/.test(raw) ? Number(raw) : raw;
+  return { name: name.toUpperCase(), value, ...(objectType ? { objectType: objectType.toUpperCase() } : {}) };
+}
+
+/** Points the one remap from `source` at `target`; adds it if absent. */
+function retarget(list: Remap[], source: string, target: string, what: string, notes: string[]): Remap[] {
+  if (list.length === 0) {
+    notes.push(`${what}=${source}:${target} added (the parfile has none)`);
+    return [{ from: source, to: target }];
+  }
+  const i = list.length === 1 ? 0 : list.findIndex((r) => r.from === source);
+  if (i < 0) {
+    throw new ParfileError(
+      `the parfile has ${list.length} ${what} entries and none from ${source}; cannot tell which one targets ${target}`,
+    );
+  }
+  const current = list[i]!;
+  if (current.to !== target)
+    notes.push(`${what}=${current.from}:${current.to} retargeted to ${current.from}:${target}`);
+  return list.map((r, j) => (j === i ? { from: r.from, to: target } : r));
+}
+
+/** Builds the plan. Throws ParfileError (reason ParfileInvalid) naming what is wrong. */
+export function buildImportPlan(input: PlanInput): ImportPlan {
+  const { parfile, config, institution } = input;
+  const layout = institutionLayout(config, institution);
+  const notes: string[] = [];
+
+  const forbidden = parfile.parameters.filter((p) => p.name in FORBIDDEN_PARAMETERS);
+  if (forbidden.length > 0) {
+    throw new ParfileError(
+      `${layout.parfilePath}: ` +
+        forbidden
+          .map((p) => `${p.name} (line ${p.line}) is not allowed: ${FORBIDDEN_PARAMETERS[p.name]}`)
+          .join('; '),
+    );
+  }
+  const unknown = parfile.parameters.filter((p) => !MANAGED.has(p.name) && !PASSED.has(p.name));
+  if (unknown.length > 0) {
+    throw new ParfileError(
+      `${layout.parfilePath}: ` +
+        unknown.map((p) => `${p.name} (line ${p.line})`).join(', ') +
+        ' not supported by alma-restore import; remove it or open an issue (see docs/import.md for the supported list)',
+    );
+  }
+
+  // Where: always the institution's own directory object.
+  const directory = layout.directoryObject;
+  const dirParam = singleValue(parfile, 'DIRECTORY');
+  if (dirParam !== undefined && identifier(dirParam) !== directory) {
+    notes.push(`DIRECTORY=${dirParam} replaced by ${directory} (this institution's directory object)`);
+  }
+  const dumpItems = parameterValues(parfile, 'DUMPFILE');
+  if (dumpItems.length === 0) throw new ParfileError(`${layout.parfilePath}: no DUMPFILE parameter`);
+  for (const item of dumpItems) {
+    const spec = parseFileSpec(item);
+    if (spec.directory !== undefined && spec.directory !== directory) {
+      notes.push(`DUMPFILE directory ${spec.directory} of ${spec.name} replaced by ${directory}`);
+    }
+  }
+  const resolved = resolveDumpfiles(parfile, input.availableFiles);
+  if (resolved.missing.length > 0) {
+    throw new ParfileError(
+      `dump file(s) ${resolved.missing.join(', ')} named by ${layout.parfilePath} are not in ${layout.localDir}; ` +
+        'run (or finish) the fetch step first',
+    );
+  }
+  if (resolved.unreachable.length > 0) {
+    throw new ParfileError(
+      `dump files ${resolved.unreachable.join(', ')} in ${layout.localDir} follow a gap in the numbering, ` +
+        'so Data Pump would never read them: the delivery is incomplete, fetch it again',
+    );
+  }
+  const logSpec = parameterOccurrences(parfile, 'LOGFILE').length
+    ? singleValue(parfile, 'LOGFILE')
+    : undefined;
+  const logfile = logSpec
+    ? parseFileSpec(logSpec).name
+    : `import_${config.customerId}_${institution.institutionId}.log`;
+  if (logfile.includes('/'))
+    throw new ParfileError(`LOGFILE=${logSpec}: a file name, not a path, is expected`);
+  if (!logSpec) notes.push(`LOGFILE=${logfile} chosen (the parfile has none)`);
+
+  // Who: remaps retargeted at this institution's schema and tablespace.
+  const r = parfileRemaps(parfile);
+  const remapSchemas = retarget(
+    r.schemas,
+    ALMA_SOURCE_SCHEMA,
+    institution.schema.toUpperCase(),
+    'REMAP_SCHEMA',
+    notes,
+  );
+  const remapTablespaces = retarget(
+    r.tablespaces,
+    ALMA_SOURCE_TABLESPACE,
+    institution.tablespace.toUpperCase(),
+    'REMAP_TABLESPACE',
+    notes,
+  );
+
+  // How: operator-owned settings.
+  const requested = config.import.parallelism;
+  let parallel: number;
+  if (requested === 'auto') {
+    parallel = Math.min(MAX_PARALLEL, Math.max(1, resolved.files.length));
+  } else {
+    if (!Number.isInteger(requested) || requested < 1 || requested > MAX_PARALLEL) {
+      throw new ParfileError(`import.parallelism must be "auto" or 1..${MAX_PARALLEL}, got ${requested}`);
+    }
+    parallel = requested;
+  }
+  const parfileParallel = singleValue(parfile, 'PARALLEL');
+  if (parfileParallel !== undefined && Number(parfileParallel) !== parallel) {
+    notes.push(`PARALLEL=${parfileParallel} replaced by ${parallel} (import.parallelism ${requested})`);
+  }
+  const tea = singleValue(parfile, 'TABLE_EXISTS_ACTION');
+  if (tea !== undefined && tea.toUpperCase() !== config.import.tableExistsAction) {
+    notes.push(
+      `TABLE_EXISTS_ACTION=${tea} replaced by ${config.import.tableExistsAction} (import.tableExistsAction)`,
+    );
+  }
+  const jobParam = singleValue(parfile, 'JOB_NAME');
+  if (jobParam !== undefined && identifier(jobParam) !== layout.dataPumpJobName) {
+    notes.push(
+      `JOB_NAME=${jobParam} replaced by ${layout.dataPumpJobName} (deterministic per restore, for resume)`,
+    );
+  }
+  const full = singleValue(parfile, 'FULL');
+  if (full !== undefined && !yesNo('FULL', full))
+    throw new ParfileError('FULL=N: leave FULL out or set SCHEMAS');
+  for (const name of ['STATUS', 'METRICS', 'LOGTIME']) {
+    if (parameterOccurrences(parfile, name).length)
+      notes.push(`${name} from the parfile ignored (the runner sets it)`);
+  }
+
+  // What: the parfile's filters, plus the bulk-load speed-ups.
+  const filters = [
+    ...parameterValues(parfile, 'INCLUDE').map((v) => parseFilter('include', v)),
+    ...parameterValues(parfile, 'EXCLUDE').map((v) => parseFilter('exclude', v)),
+  ];
+  const hasInclude = filters.some((f) => f.kind === 'include');
+  if (hasInclude) {
+    notes.push('EXCLUDE=STATISTICS not added: the parfile uses INCLUDE (19c does not combine them)');
+  } else if (!filters.some((f) => f.objectType === 'STATISTICS' && !f.nameClause)) {
+    filters.push({ kind: 'exclude', objectType: 'STATISTICS' });
+    notes.push('EXCLUDE=STATISTICS added: statistics are gathered after the import (verify step)');
+  }
+  const transforms = parameterValues(parfile, 'TRANSFORM').map(parseTransform);
+  if (!transforms.some((t) => t.name === 'DISABLE_ARCHIVE_LOGGING')) {
+    transforms.push({ name: 'DISABLE_ARCHIVE_LOGGING', value: 1 });
+    notes.push(
+      'TRANSFORM=DISABLE_ARCHIVE_LOGGING:Y added (no effect if the database is in FORCE LOGGING mode)',
+    );
+  }
+  const schemas = parameterValues(parfile, 'SCHEMAS').map(identifier);
+  const sui = singleValue(parfile, 'SKIP_UNUSABLE_INDEXES');
+  const po = singleValue(parfile, 'PARTITION_OPTIONS')?.toUpperCase();
+  if (po !== undefined && po !== 'NONE' && po !== 'DEPARTITION' && po !== 'MERGE') {
+    throw new ParfileError(`PARTITION_OPTIONS=${po}: expected NONE, DEPARTITION or MERGE`);
+  }
+
+  return {
+    institutionId: institution.institutionId,
+    schema: institution.schema.toUpperCase(),
+    tablespace: institution.tablespace.toUpperCase(),
+    parfilePath: layout.parfilePath,
+    jobName: layout.dataPumpJobName,
+    jobMode: schemas.length > 0 ? 'SCHEMA' : 'FULL',
+    directory,
+    dumpfiles: resolved.files,
+    logfile,
+    logfileLocalPath: path.posix.join(layout.localDir, logfile),
+    remapSchemas,
+    remapTablespaces,
+    parallel,
+    tableExistsAction: config.import.tableExistsAction,
+    schemas,
+    filters,
+    transforms,
+    ...(sui !== undefined ? { skipUnusableIndexes: yesNo('SKIP_UNUSABLE_INDEXES', sui) } : {}),
+    ...(po !== undefined ? { partitionOptions: po as 'NONE' | 'DEPARTITION' | 'MERGE' } : {}),
+    metrics: true,
+    logtime: 'ALL',
+    notes,
+  };
+}
+
+/** The plan as impdp parameter lines: what the impdp engine writes and what a DBA would type. */
+export function planAsParfileLines(plan: ImportPlan): string[] {
+  const q = (s: string): string => (/^[A-Z0-9_$#]+$/.test(s) ? s : `"${s}"`);
+  const lines = [
+    `DIRECTORY=${plan.directory}`,
+    `DUMPFILE=${plan.dumpfiles.join(',')}`,
+    `LOGFILE=${plan.logfile}`,
+    `JOB_NAME=${plan.jobName}`,
+    ...(plan.jobMode === 'FULL' ? ['FULL=Y'] : [`SCHEMAS=${plan.schemas.map(q).join(',')}`]),
+    ...plan.remapSchemas.map((r) => `REMAP_SCHEMA=${q(r.from)}:${q(r.to)}`),
+    ...plan.remapTablespaces.map((r) => `REMAP_TABLESPACE=${q(r.from)}:${q(r.to)}`),
+    `PARALLEL=${plan.parallel}`,
+    `TABLE_EXISTS_ACTION=${plan.tableExistsAction}`,
+    ...plan.filters.map(
+      (f) =>
+        `${f.kind.toUpperCase()}=${f.objectType}${f.nameClause !== undefined ? `:"${f.nameClause}"` : ''}`,
+    ),
+    ...plan.transforms.map((t) => {
+      const v =
+        t.name === 'DISABLE_ARCHIVE_LOGGING' || t.value === 1 || t.value === 0
+          ? t.value
+            ? 'Y'
+            : 'N'
+          : t.value;
+      return `TRANSFORM=${t.name}:${v}${t.objectType ? `:${t.objectType}` : ''}`;
+    }),
+    ...(plan.skipUnusableIndexes !== undefined
+      ? [`SKIP_UNUSABLE_INDEXES=${plan.skipUnusableIndexes ? 'Y' : 'N'}`]
+      : []),
+    ...(plan.partitionOptions ? [`PARTITION_OPTIONS=${plan.partitionOptions}`] : []),
+    'METRICS=YES',
+    'LOGTIME=ALL',
+  ];
+  return lines;
+}

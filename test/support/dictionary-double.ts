@@ -5,6 +5,7 @@
 // server), ORA-65040 (redo log change in a PDB), objects that cannot compile stay INVALID, ...
 // Every action is appended to `actions` so tests can prove that a run changed nothing.
 import path from 'node:path';
+import type { StepConfig } from '../../src/steps/config.js';
 import type {
   ConstraintInfo,
   DatabaseInfo,
@@ -592,3 +593,66 @@ export class DictionaryDouble implements DictionarySession {
 }
 
 export const DOUBLE_GIB = GiB;
+
+/** The same database seen through a CDB$ROOT connection (redo log changes allowed). */
+export function rootView(db: DictionaryDouble): DictionaryDouble {
+  const view = Object.create(db) as DictionaryDouble;
+  view.info = { ...db.info, isPdb: false, containerName: 'CDB$ROOT' };
+  return view;
+}
+
+/** A StepConfig for tests: one or more institutions, managed database, staging in `stagingDir`. */
+export function testStepConfig(
+  stagingDir: string,
+  overrides: {
+    institutions?: StepConfig['institutions'];
+    database?: Partial<StepConfig['database']>;
+    postImport?: Partial<StepConfig['postImport']>;
+  } = {},
+): StepConfig {
+  return {
+    restore: { namespace: 'library', name: 'q3' },
+    customerId: '3975',
+    institutions: overrides.institutions ?? [
+      {
+        institutionId: '3978',
+        schema: 'EXL_ADMIN',
+        tablespace: 'USERS',
+        bibRecords: 1_000_000,
+        tablespaceBytes: 84 * GiB,
+      },
+    ],
+    stagingDir,
+    sftp: {
+      host: 'sftp.example.edu',
+      port: 22,
+      directory: '.',
+      credentialsDir: '/var/run/secrets/alma/sftp',
+      insecureSkipHostKeyVerification: false,
+      waitForDeliverySeconds: 60,
+      stableForSeconds: 1,
+      mode: 'stream',
+    },
+    database: {
+      connectString: 'db:1521/ORCLPDB1',
+      credentialsDir: '/var/run/secrets/alma/db',
+      schemaPasswordFile: '/var/run/secrets/alma/schema/password',
+      directoryName: 'EXP_DIR',
+      directoryPath: '/staging',
+      managed: true,
+      allowRedoLogChanges: false,
+      replaceExistingSchema: false,
+      ...overrides.database,
+    },
+    import: { engine: 'datapump-api', parallelism: 'auto', tableExistsAction: 'SKIP', ignorableErrors: [] },
+    postImport: {
+      recompileInvalid: true,
+      rebuildUnusableIndexes: true,
+      disableVpdPolicies: true,
+      gatherStatistics: true,
+      runVendorScript: true,
+      ...overrides.postImport,
+    },
+    tablespaceGuard: { alertRatio: 0.85, autoAddDatafiles: true },
+  };
+}

@@ -1,0 +1,229 @@
+// The prepare step: observe the database, plan (pure), refuse before touching anything when a
+// refusal applies, else take the planned actions one by one, recording each check and action.
+// Idempotent: a second run observes a prepared database and plans nothing.
+import type { Logger } from 'pino';
+import { errorMessage, UserFacingError } from '../../errors.js';
+import type { DictionarySession } from '../../oracle/dictionary.js';
+import { formatBytes } from '../../oracle/dictionary-sizing.js';
+import { ident, passwordLiteral } from '../../oracle/sql/dictionary.js';
+import { scrub } from '../../oracle/connection.js';
+import { institutionLayout, readSecretFile, type StepConfig } from '../config.js';
+import type { StepResult } from '../result.js';
+import { applyAction, describeAction } from './apply.js';
+import {
+  planPrepare,
+  plannedActions,
+  requiredTablespaceBytes,
+  type InstitutionObservation,
+  type Observation,
+  type PrepareCheck,
+} from './plan.js';
+
+export interface PrepareDeps {
+  /** The admin session on the PDB service. */
+  openPdb: () => Promise<DictionarySession>;
+  /** The admin session on CDB$ROOT, when database.rootConnectString is set. */
+  openRoot?: () => Promise<DictionarySession>;
+  readSecret?: (file: string) => Promise<string>;
+  logger: Logger;
+}
+
+export interface PrepareReport {
+  checks: (Omit<PrepareCheck, 'actions'> & { statements: string[] })[];
+  actionsTaken: string[];
+  refusals: { reason: string; message: string }[];
+}
+
+function upperName(kind: string, value: string): string {
+  const name = value.trim().toUpperCase();
+  try {
+    ident(name);
+  } catch (err) {
+    throw new UserFacingError(`${kind} ${errorMessage(err)}`, 'ConfigInvalid');
+  }
+  return name;
+}
+
+async function readSchemaPassword(config: StepConfig, read: (f: string) => Promise<string>): Promise<string> {
+  const file = config.database.schemaPasswordFile;
+  let pw: string;
+  try {
+    pw = await read(file);
+  } catch (err) {
+    throw new UserFacingError(
+      `cannot read the schema password from ${file}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}; mount the schema password Secret there`,
+      'SchemaPasswordMissing',
+    );
+  }
+  try {
+    passwordLiteral(pw);
+  } catch (err) {
+    throw new UserFacingError(
+      `the schema password in ${file} is not usable: ${errorMessage(err)}`,
+      'SchemaPasswordInvalid',
+    );
+  }
+  return pw;
+}
+
+export async function observe(
+  config: StepConfig,
+  pdb: DictionarySession,
+  root: DictionarySession | undefined,
+  schemaPassword: string,
+): Promise<Observation> {
+  const database = await pdb.databaseInfo();
+  const redoSource = root ?? pdb;
+  const redoInfo = root ? await root.databaseInfo() : database;
+  const institutions: InstitutionObservation[] = [];
+  for (const inst of config.institutions) {
+    const schema = upperName('schema', inst.schema);
+    const tablespaceName = upperName('tablespace', inst.tablespace);
+    const layout = institutionLayout(config, inst);
+    const user = await pdb.user(schema);
+    // One login attempt, only when the answer matters (an open account that is kept).
+    const kept = user && (user.objectCount === 0 || !config.database.replaceExistingSchema);
+    const passwordWorks =
+      kept && user.accountStatus === 'OPEN' ? await pdb.canLogin(schema, schemaPassword) : undefined;
+    institutions.push({
+      institutionId: inst.institutionId,
+      schema,
+      tablespaceName,
+      plannedBytes: inst.tablespaceBytes,
+      bibRecords: inst.bibRecords,
+      tablespace: await pdb.tablespace(tablespaceName),
+      user,
+      passwordWorks,
+      directoryName: upperName('directory', layout.directoryObject),
+      directoryPath: layout.databaseDir,
+      directory: await pdb.directory(layout.directoryObject),
+    });
+  }
+  return {
+    database,
+    redoLogs: await redoSource.redoLogs(),
+    redoFromPdb: redoInfo.isPdb,
+    allDatafiles: await pdb.allDatafiles(),
+    institutions,
+  };
+}
+
+export async function runPrepare(
+  config: StepConfig,
+  deps: PrepareDeps,
+): Promise<{ result: StepResult; report: PrepareReport }> {
+  const log = deps.logger;
+  const schemaPassword = await readSchemaPassword(config, deps.readSecret ?? readSecretFile);
+  const pdb = await deps.openPdb();
+  let root: DictionarySession | undefined;
+  try {
+    root = deps.openRoot ? await deps.openRoot() : undefined;
+    const obs = await observe(config, pdb, root, schemaPassword);
+    const plan = planPrepare(obs, {
+      managed: config.database.managed,
+      allowRedoLogChanges: config.database.allowRedoLogChanges,
+      replaceExistingSchema: config.database.replaceExistingSchema,
+    });
+    for (const c of plan.checks) {
+      log.info(
+        { scope: c.scope, check: c.name, passed: c.passed, observed: c.observed, expected: c.expected },
+        'check',
+      );
+    }
+    const report: PrepareReport = {
+      checks: plan.checks.map(({ actions, ...c }) => ({ ...c, statements: actions.map(describeAction) })),
+      actionsTaken: [],
+      refusals: plan.refusals,
+    };
+    const summary = (extra: Record<string, unknown>) => ({
+      version: obs.database.version,
+      edition: obs.database.edition,
+      characterSet: obs.database.characterSet,
+      nationalCharacterSet: obs.database.nationalCharacterSet,
+      actionsTaken: report.actionsTaken.length,
+      institutions: obs.institutions.map((i) => ({
+        institutionId: i.institutionId,
+        schema: i.schema,
+        tablespace: i.tablespaceName,
+        tablespaceBytes: requiredTablespaceBytes(i.plannedBytes, i.bibRecords),
+        directoryObject: i.directoryName,
+      })),
+      ...extra,
+    });
+
+    if (plan.refusals.length > 0) {
+      for (const r of plan.refusals) log.error({ reason: r.reason }, r.message);
+      return {
+        report,
+        result: {
+          version: 1,
+          step: 'prepare',
+          outcome: 'Failed',
+          reason: plan.refusals[0]!.reason,
+          message: `prepare refused and changed nothing: ${plan.refusals.map((r) => r.message).join('; ')}`,
+          summary: summary({ refusals: plan.refusals.map((r) => r.reason) }),
+        },
+      };
+    }
+
+    const targets = { pdb, root: root ?? pdb };
+    for (const [ci, c] of plan.checks.entries()) {
+      const taken: string[] = [];
+      for (const a of c.actions) {
+        const statement = describeAction(a);
+        log.info({ scope: c.scope, check: c.name, statement }, 'action');
+        try {
+          await applyAction(targets, a, schemaPassword);
+        } catch (err) {
+          const why = scrub(errorMessage(err), schemaPassword);
+          report.checks[ci]!.action = [...taken, `FAILED: ${statement}: ${why}`].join('; ');
+          log.error({ scope: c.scope, check: c.name, statement, error: why }, 'action failed');
+          return {
+            report,
+            result: {
+              version: 1,
+              step: 'prepare',
+              outcome: 'Failed',
+              reason: 'PrepareActionFailed',
+              message:
+                `${c.scope === 'database' ? '' : `institution ${c.scope}: `}${statement} failed: ${why}. ` +
+                `${report.actionsTaken.length} earlier action(s) were applied; running prepare again continues from here`,
+              summary: summary({ failedCheck: `${c.scope}/${c.name}` }),
+            },
+          };
+        }
+        taken.push(statement);
+        report.actionsTaken.push(statement);
+      }
+      if (taken.length > 0) {
+        report.checks[ci]!.action = taken.join('; ');
+        report.checks[ci]!.passed = true;
+      }
+    }
+
+    const n = report.actionsTaken.length;
+    const grown = plannedActions(plan).filter(
+      (a) => a.kind === 'addDatafile' || a.kind === 'createTablespace',
+    );
+    return {
+      report,
+      result: {
+        version: 1,
+        step: 'prepare',
+        outcome: 'Succeeded',
+        reason: n === 0 ? 'AlreadyPrepared' : 'DatabasePrepared',
+        message:
+          n === 0
+            ? `the database was already prepared for ${config.institutions.length} institution(s): nothing changed`
+            : `prepared the database for ${config.institutions.length} institution(s): ${n} action(s) taken` +
+              (grown.length
+                ? ` (tablespaces sized to ${obs.institutions.map((i) => formatBytes(requiredTablespaceBytes(i.plannedBytes, i.bibRecords))).join(', ')})`
+                : ''),
+        summary: summary({}),
+      },
+    };
+  } finally {
+    await root?.close();
+    await pdb.close();
+  }
+}

@@ -138,9 +138,12 @@ export class ControlPlane {
     const api = this.kubeConfig.makeApiClient(k8s.ApiextensionsV1Api);
     const names: string[] = [];
     for (const file of files) {
-      const docs = YAML.parseAllDocuments(await readFile(path.resolve(REPO_ROOT, file), 'utf8'));
-      for (const doc of docs) {
-        const crd = doc.toJS() as k8s.V1CustomResourceDefinition | null;
+      // loadAllYaml maps raw keys (x-kubernetes-validations) to the client's model names; a plain
+      // YAML parse would have them silently dropped by the serializer.
+      const docs = k8s.loadAllYaml(
+        await readFile(path.resolve(REPO_ROOT, file), 'utf8'),
+      ) as (k8s.V1CustomResourceDefinition | null)[];
+      for (const crd of docs) {
         if (!crd?.metadata?.name) continue;
         names.push(crd.metadata.name);
         try {
@@ -315,6 +318,8 @@ export function sharedControlPlane(): Promise<ControlPlane> {
 
 /** CRDs the run installs before starting the garbage collector: the product's and the harness's own. */
 export function defaultCrds(): string[] {
+  const override = process.env.ALMA_TEST_CRDS; // comma-separated, for debugging one CRD at a time
+  if (override !== undefined) return override.split(',').filter(Boolean);
   return ['crds/almarestore.io_almarestores.yaml', 'test/fixtures/crds/widgets.example.test.yaml'].filter(
     (f) => existsSync(path.join(REPO_ROOT, f)),
   );

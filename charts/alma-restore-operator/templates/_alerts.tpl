@@ -94,6 +94,8 @@ groups:
         for: {{ .for }}
         labels:
           severity: {{ .severity }}
+          job: {{ $job | quote }}
+          namespace: {{ $.Release.Namespace | quote }}
           {{- with $extra }}
           {{- toYaml . | nindent 10 }}
           {{- end }}

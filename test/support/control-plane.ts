@@ -38,7 +38,7 @@ export async function findBinDir(): Promise<string> {
     return stdout.trim().split('\n').pop() ?? '';
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr?.trim();
-    throw new Error(stderr || `cannot locate the test binaries: ${(err as Error).message}`);
+    throw new Error(stderr || `cannot locate the test binaries: ${(err as Error).message}`, { cause: err });
   }
 }
 

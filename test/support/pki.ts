@@ -28,9 +28,10 @@ async function openssl(args: string[], cwd: string) {
     await run('openssl', args, { cwd });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-      throw new Error('openssl not found: apt-get install openssl');
+      throw new Error('openssl not found: apt-get install openssl', { cause: err });
     throw new Error(
       `openssl ${args[0]} failed: ${(err as { stderr?: string }).stderr ?? (err as Error).message}`,
+      { cause: err },
     );
   }
 }

@@ -1,0 +1,211 @@
+// A real OpenSSH sftp server on a loopback port, for tests and the benchmark. Each server has its
+// own host key, authorized_keys and config in a temporary directory; one dedicated local account
+// (created once, as root) logs in with a password or a key. The server can be killed (with every
+// session process it forked, which is what cuts a transfer) and restarted on the same port with
+// the same host key.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { connect } from 'node:net';
+import path from 'node:path';
+
+export const SFTP_TEST_USER = 'almasftp';
+const SSHD = '/usr/sbin/sshd';
+
+export interface SshdOptions {
+  /** Working directory for keys, config and logs (created). */
+  dir: string;
+  /** Password set for the test account (PasswordAuthentication is on only when given). */
+  password?: string;
+  port?: number;
+}
+
+export interface SshdServer {
+  host: string;
+  port: number;
+  user: string;
+  password: string | undefined;
+  /** OpenSSH private key (PEM) authorised for the user. */
+  clientPrivateKey: string;
+  /** A known_hosts line for [127.0.0.1]:port. */
+  knownHostsLine: string;
+  /** `SHA256:...` fingerprint of the server's host key. */
+  fingerprint: string;
+  /** Kills the listener and every session process it forked (a crash: connections drop). */
+  kill(): Promise<void>;
+  /** Starts the server again on the same port with the same host key. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  logFile: string;
+}
+
+function requireBinary(file: string, hint: string): void {
+  if (!existsSync(file)) throw new Error(`${file} not found: ${hint}`);
+}
+
+/** Creates the dedicated local account once (needs root); sets its password each time. */
+function ensureTestUser(password: string | undefined): void {
+  if (process.getuid?.() !== 0) throw new Error('the sshd harness needs root to create its test account');
+  try {
+    execFileSync('id', [SFTP_TEST_USER], { stdio: 'ignore' });
+  } catch {
+    execFileSync('useradd', ['--system', '--create-home', '--shell', '/bin/sh', SFTP_TEST_USER]);
+  }
+  // A locked account ("!" in shadow) cannot log in even with a key; give it a password always.
+  const pw = password ?? `key-only-${process.pid}-${Date.now()}`;
+  execFileSync('chpasswd', { input: `${SFTP_TEST_USER}:${pw}\n` });
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForBanner(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = connect(port, '127.0.0.1');
+      sock.once('data', (d) => {
+        sock.destroy();
+        resolve(d.toString().startsWith('SSH-'));
+      });
+      sock.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`sshd did not answer on 127.0.0.1:${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Every descendant pid of `pid` (sshd forks one process tree per session). */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(entry));
+      children.set(ppid, list);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of live) {
+    for (const pid of child.pid ? descendants(child.pid) : []) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+    child.kill('SIGKILL');
+  }
+});
+
+export async function startSshd(options: SshdOptions): Promise<SshdServer> {
+  requireBinary(SSHD, 'apt-get install openssh-server');
+  requireBinary('/usr/bin/ssh-keygen', 'apt-get install openssh-client');
+  mkdirSync(options.dir, { recursive: true });
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  ensureTestUser(options.password);
+  const hostKey = path.join(options.dir, 'host_ed25519');
+  const clientKey = path.join(options.dir, 'client_ed25519');
+  for (const key of [hostKey, clientKey]) {
+    if (!existsSync(key)) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+  }
+  const authorizedKeys = path.join(options.dir, 'authorized_keys');
+  writeFileSync(authorizedKeys, readFileSync(`${clientKey}.pub`));
+  chmodSync(authorizedKeys, 0o644);
+  const port = options.port ?? (await freePort());
+  const logFile = path.join(options.dir, 'sshd.log');
+  const config = path.join(options.dir, 'sshd_config');
+  writeFileSync(
+    config,
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${hostKey}`,
+      `AuthorizedKeysFile ${authorizedKeys}`,
+      'StrictModes no',
+      'UsePAM no',
+      `PasswordAuthentication ${options.password ? 'yes' : 'no'}`,
+      'KbdInteractiveAuthentication no',
+      'PubkeyAuthentication yes',
+      `AllowUsers ${SFTP_TEST_USER}`,
+      'PidFile none',
+      'Subsystem sftp internal-sftp',
+      'MaxStartups 50',
+      'LogLevel VERBOSE',
+      '',
+    ].join('\n'),
+  );
+  const pub = readFileSync(`${hostKey}.pub`, 'utf8').trim().split(/\s+/);
+  const knownHostsLine = `[127.0.0.1]:${port} ${pub[0]} ${pub[1]}`;
+  const fp = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${hostKey}.pub`], { encoding: 'utf8' });
+  const fingerprint = fp.split(/\s+/)[1] ?? '';
+
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawn(SSHD, ['-D', '-e', '-f', config], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    live.add(child);
+    const c = child;
+    c.stderr?.on('data', (d: Buffer) => writeFileSync(logFile, d, { flag: 'a' }));
+    c.once('exit', () => live.delete(c));
+    await waitForBanner(port);
+  };
+  const kill = async () => {
+    const c = child;
+    if (!c?.pid || c.exitCode !== null) return;
+    const pids = descendants(c.pid);
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill('SIGKILL');
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+    await exited;
+  };
+  await start();
+  return {
+    host: '127.0.0.1',
+    port,
+    user: SFTP_TEST_USER,
+    password: options.password,
+    clientPrivateKey: readFileSync(clientKey, 'utf8'),
+    knownHostsLine,
+    fingerprint,
+    kill,
+    start,
+    stop: kill,
+    logFile,
+  };
+}

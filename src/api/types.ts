@@ -2,6 +2,8 @@
 // crds/almarestore.io_almarestores.yaml is the source of truth for validation and defaults;
 // these types mirror it field by field.
 
+import type { V1ObjectMeta } from '@kubernetes/client-node';
+
 export const GROUP = 'almarestore.io';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
@@ -40,11 +42,23 @@ export interface SftpSourceSpec {
   mode?: 'stream' | 'stage';
 }
 
+export interface ResourceList {
+  cpu?: string;
+  memory?: string;
+}
+
+export interface ResourceRequirements {
+  requests?: ResourceList;
+  limits?: ResourceList;
+}
+
 export interface ManagedDatabaseSpec {
   image: string;
   imagePullSecrets?: string[];
+  /** Storage class of the database volume; default: storage.storageClassName. */
   storageClassName?: string;
-  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  /** Default requests cpu 2 / memory 8Gi, limits memory 8Gi (a memory limit is required). */
+  resources?: ResourceRequirements;
   sid?: string; // default ORCLCDB
   pdb?: string; // default ORCLPDB1
   characterSet?: 'AL32UTF8';
@@ -86,6 +100,8 @@ export interface StorageSpec {
   /** Explicit overrides (quantities). */
   stagingSize?: string;
   databaseSize?: string;
+  /** Access mode of the staging PVC. ReadWriteOnce (default) pins step pods to the database pod's node. */
+  stagingAccessMode?: 'ReadWriteOnce' | 'ReadWriteMany';
 }
 
 export interface ImportSpec {
@@ -95,6 +111,8 @@ export interface ImportSpec {
   tableExistsAction?: 'SKIP' | 'APPEND' | 'TRUNCATE' | 'REPLACE';
   /** Extra ORA- codes to treat as expected, e.g. ["ORA-31684"]. */
   ignorableErrors?: string[];
+  /** Image with the impdp client for engine impdp; default the managed database image. */
+  impdpImage?: string;
   postImport?: PostImportSpec;
 }
 
@@ -171,17 +189,26 @@ export interface Condition {
 
 export interface InstitutionPlan {
   institutionId: string;
+  bibRecords: number;
   schema: string;
   tablespace: string;
-  /** Planned tablespace size (bytes as a quantity string) incl. the vendor's 20% headroom. */
+  /** Planned tablespace size (a quantity like "80Gi") incl. the vendor's 20% headroom. */
   tablespaceSize: string;
+  tablespaceBytes: number;
 }
 
 export interface SizingPlan {
   totalBibRecords: number;
+  /** Comma-separated institution ids, for the printer column. */
+  institutionIds: string;
   stagingSize: string;
+  stagingBytes: number;
+  /** Size of the managed database's data volume (also computed, for information, in existing mode). */
   databaseSize: string;
+  databaseBytes: number;
   institutions: InstitutionPlan[];
+  /** Doubts about explicit overrides (e.g. a databaseSize smaller than the planned tablespaces). */
+  warnings?: string[];
 }
 
 export interface StepStatus {
@@ -224,25 +251,21 @@ export interface AlmaRestoreStatus {
     allocatedBytes: number;
     maxBytes: number;
   }[];
+  /** The value of the almarestore.io/retry annotation last acted on. */
+  lastRetry?: string;
+  /** The phase a suspended restore resumes in. */
+  suspendedPhase?: Phase;
+  /** The staging volume was deleted after success (retention.deleteStagingOnSuccess). */
+  stagingDeleted?: boolean;
   /** Actions the controller took by itself (datafiles added, volume grown). */
   actions?: { time: string; action: string }[];
 }
 
+/** Compatible with client-node's KubernetesObject; the API server always sets metadata.name. */
 export interface AlmaRestore {
   apiVersion: typeof API_VERSION;
   kind: typeof KIND;
-  metadata: {
-    name: string;
-    namespace?: string;
-    uid?: string;
-    generation?: number;
-    resourceVersion?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    finalizers?: string[];
-    deletionTimestamp?: string | Date;
-    creationTimestamp?: string | Date;
-  };
+  metadata: V1ObjectMeta & { name: string };
   spec: AlmaRestoreSpec;
   status?: AlmaRestoreStatus;
 }

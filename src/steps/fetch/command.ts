@@ -1,11 +1,132 @@
-// Placeholder: the fetch step runner's CLI registration (replaced by its own issue).
-import type { Command } from 'commander';
+// `alma-restore fetch`: the fetch Job's entry point, also usable by hand on a server. Reads the
+// StepConfig, lets flags override it, runs the fetch and ends with a StepResult (termination
+// message + report file) and a documented exit code (see exit-codes.ts and docs/fetch.md).
+import { existsSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { UserFacingError, errorMessage } from '../../errors.js';
+import { createLogger, type Logger } from '../../logging.js';
+import { DEFAULT_CONFIG_PATH } from '../config.js';
+import { DEFAULT_TERMINATION_LOG, publishStepResult, type StepResult } from '../result.js';
+import { FETCH_EXIT } from './exit-codes.js';
+import { loadFetchSettings, type FetchFlags, type FetchSettings } from './options.js';
+import { emptyReport, runFetch, type FetchDeps, type FetchReport } from './run.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** A small summary for the termination message (< 4 KiB); the report file has everything. */
+export function summarise(report: FetchReport): Record<string, unknown> {
+  return {
+    bytesTransferred: report.bytesTransferred,
+    durationSeconds: Math.round(report.durationSeconds),
+    institutions: report.institutions.map((i) => ({
+      id: i.institutionId,
+      files: i.files.length,
+      extractedBytes: i.extractedBytes,
+      compressedBytes: i.compressedBytes,
+      reconnects: i.reconnects,
+      ...(i.parfile ? { dumpFiles: i.parfile.dumpFiles.length } : {}),
+    })),
+    warnings: report.warnings.length,
+  };
+}
+
+function terminationLogPath(settings: FetchSettings | undefined): string {
+  if (settings?.terminationLog) return settings.terminationLog;
+  // Outside a pod there is no termination log: do not create one in /dev.
+  return existsSync(DEFAULT_TERMINATION_LOG) ? DEFAULT_TERMINATION_LOG : '/dev/null';
+}
+
+/** Runs the step and publishes its result; returns the exit code. Used by the CLI and tests. */
+export async function fetchCommand(flags: FetchFlags, deps: Partial<FetchDeps> = {}): Promise<number> {
+  const log: Logger = deps.log ?? createLogger({ step: 'fetch' });
+  let settings: FetchSettings | undefined;
+  let report: FetchReport | undefined;
+  let result: StepResult;
+  let exitCode: number;
+  try {
+    settings = await loadFetchSettings(flags);
+    report = emptyReport(settings);
+    await runFetch(settings, { ...deps, log }, report);
+    const warnings = report.warnings;
+    const files = report.institutions.reduce((n, i) => n + i.files.length, 0);
+    result = {
+      version: 1,
+      step: 'fetch',
+      outcome: warnings.length > 0 ? 'SucceededWithWarnings' : 'Succeeded',
+      reason: warnings.length > 0 ? 'FetchedWithWarnings' : 'Fetched',
+      message:
+        `fetched ${files} dump file(s) for ${report.institutions.length} institution(s), ` +
+        `${report.bytesTransferred} bytes transferred in ${Math.round(report.durationSeconds)} s` +
+        (warnings.length > 0 ? `; ${warnings.length} warning(s): ${warnings[0]}` : ''),
+      summary: summarise(report),
+    };
+    exitCode = FETCH_EXIT.ok;
+  } catch (err) {
+    const known = err instanceof UserFacingError;
+    exitCode = known ? err.exitCode : FETCH_EXIT.internal;
+    result = {
+      version: 1,
+      step: 'fetch',
+      outcome: 'Failed',
+      reason: known ? err.reason : 'InternalError',
+      message: known ? err.message : `unexpected error: ${errorMessage(err)}`,
+      summary: report ? { ...summarise(report), exitCode } : { exitCode },
+    };
+    log.error({ reason: result.reason, exitCode }, result.message);
+    if (!known && err instanceof Error) log.debug({ stack: err.stack }, 'stack');
+  }
+  try {
+    result = await publishStepResult(result, report ?? null, {
+      terminationLogPath: terminationLogPath(settings),
+      ...(settings && report && report.institutions.length > 0 ? { reportDir: settings.reportDir } : {}),
+    });
+  } catch (err) {
+    log.error({ err: errorMessage(err) }, 'could not write the fetch report');
+  }
+  process.stdout.write(JSON.stringify(result) + '\n');
+  return exitCode;
+}
 
 export function registerFetchCommand(program: Command): void {
   program
     .command('fetch')
-    .description('fetch step runner (not implemented yet)')
-    .action(() => {
-      throw new Error('fetch is not implemented yet');
+    .description(
+      'Fetch an Alma Local Backup delivery from SFTP onto the staging volume: wait for it, stream the ' +
+        'tar.gz parts through gunzip and tar (or stage them), verify files and parfile. ' +
+        'Exit codes: 0 ok, 2 usage, 10 not there yet, 11 bad delivery, 12 transport, 13 no space, 14 host key, 15 auth.',
+    )
+    .option(
+      '--config <file>',
+      `step configuration (default ${DEFAULT_CONFIG_PATH}, optional when flags say enough)`,
+    )
+    .option('--host <host>', 'SFTP server')
+    .option('--port <port>', 'SFTP port')
+    .option('--directory <dir>', 'directory on the SFTP server holding the delivery')
+    .option('--customer <id>', 'Alma customer id')
+    .option('--institution <id>', 'Alma institution id (repeatable; order = fetch order)', collect)
+    .option(
+      '--credentials-dir <dir>',
+      'directory with username, password|privateKey [passphrase], knownHosts',
+    )
+    .option('--dest <dir>', 'staging directory (local_<C>_<I>/ is created in it)')
+    .addOption(
+      new Option('--mode <mode>', 'stream: parts never stored; stage: parts kept on disk first').choices([
+        'stream',
+        'stage',
+      ]),
+    )
+    .option('--wait <seconds>', 'how long to wait for the delivery to appear and stop growing')
+    .option('--stable-for <seconds>', 'a file counts as uploaded when unchanged this long')
+    .option('--report-dir <dir>', 'where fetch-report.json goes (default <dest>/reports)')
+    .option('--insecure-skip-host-key-verification', 'accept any host key (logs the fingerprint seen)')
+    .option('--progress-interval <seconds>', 'seconds between progress log lines (default 10)')
+    .option('--reserve <size>', 'space always left free on the staging volume (default 64Mi)')
+    .option('--keep-parts', 'stage mode: keep the downloaded parts after a successful extraction')
+    .option(
+      '--termination-log <file>',
+      `termination message file (default ${DEFAULT_TERMINATION_LOG} when it exists)`,
+    )
+    .action(async (opts: FetchFlags) => {
+      process.exitCode = await fetchCommand(opts);
     });
 }

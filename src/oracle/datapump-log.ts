@@ -36,6 +36,8 @@ export interface LogError {
   failingSql?: string;
   /** Object path being processed when the error was logged. */
   phase?: string;
+  /** Logged just before a fatal stop that a later restart ("has been reopened") got past. */
+  resolvedByRestart?: boolean;
   line: number;
 }
 
@@ -132,6 +134,10 @@ export function parseDataPumpLog(content: string): DataPumpLog {
     lineCount: lines.length,
   };
   let phase: LogPhase | undefined;
+  // Errors logged since the last ordinary line; if a fatal stop follows and the job is later
+  // reopened, they were the reason of that stop and the restart went past them.
+  let trailingErrorsFrom = 0;
+  let fatalErrors: LogError[] = [];
   // Error block state: collecting causes, then waiting for "Failing sql is:", then its SQL.
   let block: LogError | undefined;
   let blockState: 'causes' | 'afterCauses' | 'sql' | 'closed' = 'closed';
@@ -191,6 +197,8 @@ export function parseDataPumpLog(content: string): DataPumpLog {
       return;
     }
     let m: RegExpExecArray | null;
+    if (trimmed !== '' && !JOB_END.test(trimmed) && !REOPENED.test(trimmed))
+      trailingErrorsFrom = log.errors.length;
     if ((m = PROCESSING.exec(trimmed))) {
       phase = { path: m[1]!, line: lineNo };
       log.phases.push(phase);
@@ -221,6 +229,7 @@ export function parseDataPumpLog(content: string): DataPumpLog {
             ? 'fatal'
             : 'stoppedByUser';
       log.job ??= { owner: m[1]!, name: m[2]! };
+      fatalErrors = kind === 'fatal' ? log.errors.slice(trailingErrorsFrom) : [];
       log.outcome = {
         kind,
         ...(kind === 'completed' ? { errorCount: 0 } : {}),
@@ -236,6 +245,8 @@ export function parseDataPumpLog(content: string): DataPumpLog {
       if (trimmed.startsWith('Starting')) log.startedWith = m[3]!.trim();
     } else if (REOPENED.test(trimmed)) {
       log.restarts++;
+      for (const e of fatalErrors) e.resolvedByRestart = true;
+      fatalErrors = [];
     } else if ((m = PARFILE_ECHO.exec(trimmed))) {
       log.parfileEcho.push(m[1]!.trim());
     }
@@ -292,6 +303,9 @@ export function classifyError(e: LogError, options: ClassifyOptions = {}): Class
     if (user && (targets.length === 0 || targets.includes(user.toUpperCase()))) {
       return { ...e, class: 'expected', rule: `the prepare step created user ${user} before the import` };
     }
+  }
+  if (e.resolvedByRestart) {
+    return { ...e, class: 'expected', rule: 'the job stopped on this error and was restarted past it' };
   }
   const extra = (options.ignorableErrors ?? []).map((c) => c.trim().toUpperCase());
   const listed = codes(e).find((c) => extra.includes(c));

@@ -181,3 +181,30 @@ test('classification rules are narrow', () => {
     worker: 12,
   });
 });
+
+test('errors that caused a fatal stop become warnings once the job was reopened; earlier ones stay', () => {
+  const stopped = fixture('fatal-stop.log').replace(
+    '. . imported "EXL_ADMIN"."ORGANIZATION_UNIT"',
+    'ORA-39083: Object type INDEX:"EXL_ADMIN"."I1" failed to create with error:\nORA-01652: unable to extend temp segment\n. . imported "EXL_ADMIN"."ORGANIZATION_UNIT"',
+  );
+  const resumed =
+    stopped +
+    'Job "ALMA_ADMIN"."ALMA_NIGHTLY_3978" has been reopened at Fri May 2 15:00:00 2025\n' +
+    'Restarting "ALMA_ADMIN"."ALMA_NIGHTLY_3978":  ALMA_ADMIN/********\n' +
+    'Job "ALMA_ADMIN"."ALMA_NIGHTLY_3978" completed with 1 error(s) at Fri May 2 15:10:00 2025 elapsed 0 00:10:00\n';
+  const log = parseDataPumpLog(resumed);
+  assert.deepEqual(
+    log.errors.map((e) => [e.code, e.resolvedByRestart ?? false]),
+    [
+      ['ORA-39083', false],
+      ['ORA-39014', true],
+      ['ORA-39029', true],
+      ['ORA-31671', true],
+      ['ORA-04030', true],
+    ],
+  );
+  const v = judgeLog(log);
+  assert.equal(v.outcome, 'Failed', 'the index that failed before the stop is still an unexpected error');
+  assert.equal(v.unexpectedCount, 1);
+  assert.equal(judgeLog(parseDataPumpLog(stopped)).reason, 'ImportStoppedFatal', 'not reopened: still fatal');
+});

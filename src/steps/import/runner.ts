@@ -1,0 +1,320 @@
+// The import step: for each institution of the config, in order, build the plan from the
+// delivered parfile, print and record it, run (or resume) the Data Pump job with the chosen
+// engine, then judge the log. One StepResult for the whole run, a full report beside it.
+import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import type { Logger } from '../../logging.js';
+import type { StepConfig, InstitutionConfig } from '../config.js';
+import { institutionLayout } from '../config.js';
+import type { StepOutcome, StepResult } from '../result.js';
+import { UserFacingError, errorMessage } from '../../errors.js';
+import { parseParfile } from '../../oracle/parfile.js';
+import type { ImportEngine, StartKind } from '../../oracle/datapump-api.js';
+import { DataPumpStartError } from '../../oracle/datapump.js';
+import type { ClassifiedError, LogVerdict } from '../../oracle/datapump-log.js';
+import { judgeLog, parseDataPumpLog } from '../../oracle/datapump-log.js';
+import type { ImportPlan } from './plan.js';
+import { buildImportPlan, planAsParfileLines } from './plan.js';
+import { ProgressTracker } from './progress.js';
+import { IMPORT_EXIT } from './exit-codes.js';
+
+export interface RunImportOptions {
+  config: StepConfig;
+  engine: ImportEngine;
+  logger: Logger;
+  fresh?: boolean;
+  /** Poll and progress-line interval. */
+  intervalMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Only build, print and record the plans. */
+  dryRun?: boolean;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+export interface InstitutionReport {
+  institutionId: string;
+  outcome: StepOutcome | 'NotRun';
+  reason: string;
+  message: string;
+  plan?: ImportPlan;
+  start?: StartKind | 'alreadyImported';
+  killedExisting?: boolean;
+  finalState?: string;
+  exitCode?: number;
+  /** Where the verdict came from: the log file, or the lines watched (file unreadable). */
+  logSource?: string;
+  verdict?: Omit<LogVerdict, 'errors'>;
+  errors?: ClassifiedError[];
+  tables?: { name: string; rows: number; bytes: number }[];
+  watchSeconds?: number;
+}
+
+export interface ImportRun {
+  result: StepResult;
+  report: { engine: string; fresh: boolean; institutions: InstitutionReport[] };
+  exitCode: number;
+}
+
+const DONE_SUFFIX = '.done.json';
+
+/** Stable digest of what a plan imports (a changed delivery must not be skipped as done). */
+export function planDigest(plan: ImportPlan): string {
+  const { notes: _notes, ...essential } = plan;
+  return createHash('sha256').update(JSON.stringify(essential)).digest('hex').slice(0, 16);
+}
+
+async function writeAtomic(file: string, content: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(`${file}.partial`, content);
+  await rename(`${file}.partial`, file);
+}
+
+async function readIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+async function planFor(config: StepConfig, inst: InstitutionConfig): Promise<ImportPlan> {
+  const layout = institutionLayout(config, inst);
+  const text = await readIfExists(layout.parfilePath);
+  if (text === undefined) {
+    throw new UserFacingError(
+      `the delivered parfile ${layout.parfilePath} is missing: run (or finish) the fetch step first`,
+      'ParfileMissing',
+    );
+  }
+  let files: string[];
+  try {
+    files = await readdir(layout.localDir);
+  } catch {
+    throw new UserFacingError(
+      `the dump file folder ${layout.localDir} is missing: run (or finish) the fetch step first`,
+      'DumpFilesMissing',
+    );
+  }
+  return buildImportPlan({
+    parfile: parseParfile(text, layout.parfilePath),
+    config,
+    institution: inst,
+    availableFiles: files,
+  });
+}
+
+function exitCodeFor(r: InstitutionReport): number {
+  if (r.outcome !== 'Failed') return IMPORT_EXIT.ok;
+  switch (r.reason) {
+    case 'ImportCompletedWithErrors':
+      return IMPORT_EXIT.completedWithErrors;
+    case 'ImportStartFailed':
+      return IMPORT_EXIT.startFailed;
+    case 'DatabaseUnreachable':
+    case 'DatabaseCredentialsMissing':
+      return IMPORT_EXIT.database;
+    case 'ImportStoppedFatal':
+    case 'ImportStopped':
+    case 'ImportIncomplete':
+    case 'ImportInterrupted':
+      return IMPORT_EXIT.stopped;
+    default:
+      return r.reason.startsWith('Parfile') ||
+        r.reason.startsWith('DumpFiles') ||
+        r.reason.startsWith('Config')
+        ? IMPORT_EXIT.usage
+        : IMPORT_EXIT.internal;
+  }
+}
+
+export async function runImport(options: RunImportOptions): Promise<ImportRun> {
+  const { config, engine, logger } = options;
+  const fresh = options.fresh ?? false;
+  const now = options.now ?? Date.now;
+  const reportDir = config.institutions[0]
+    ? institutionLayout(config, config.institutions[0]).reportDir
+    : path.posix.join(config.stagingDir, 'reports');
+  const reports: InstitutionReport[] = [];
+  let stopped = false;
+
+  for (const inst of config.institutions) {
+    const id = inst.institutionId;
+    const log = logger.child({ institution: id });
+    if (stopped) {
+      reports.push({
+        institutionId: id,
+        outcome: 'NotRun',
+        reason: 'PreviousInstitutionFailed',
+        message: 'not run',
+      });
+      continue;
+    }
+    const report: InstitutionReport = {
+      institutionId: id,
+      outcome: 'Failed',
+      reason: 'Internal',
+      message: '',
+    };
+    reports.push(report);
+    try {
+      const plan = await planFor(config, inst);
+      report.plan = plan;
+      log.info(
+        { plan },
+        `import plan for institution ${id}: job ${plan.jobName}, ${plan.dumpfiles.length} dump file(s)`,
+      );
+      for (const line of planAsParfileLines(plan)) log.info(`  plan: ${line}`);
+      for (const note of plan.notes) log.info(`  note: ${note}`);
+      await writeAtomic(path.join(reportDir, `import-plan-${id}.json`), JSON.stringify(plan, null, 2));
+      if (options.dryRun) {
+        Object.assign(report, {
+          outcome: 'Succeeded',
+          reason: 'PlanOnly',
+          message: 'plan recorded (dry run)',
+        });
+        continue;
+      }
+
+      const doneFile = path.join(reportDir, `import-${id}${DONE_SUFFIX}`);
+      const digest = planDigest(plan);
+      const done = await readIfExists(doneFile);
+      if (done !== undefined && !fresh) {
+        const previous = JSON.parse(done) as { digest: string; report: InstitutionReport };
+        if (previous.digest === digest) {
+          log.info(
+            `institution ${id} was already imported by an earlier run (same plan): skipping; --fresh re-imports`,
+          );
+          Object.assign(report, previous.report, { start: 'alreadyImported' });
+          continue;
+        }
+      }
+
+      const tracker = new ProgressTracker(now);
+      const started = now();
+      const run = await engine.run(plan, {
+        fresh,
+        intervalMs: options.intervalMs ?? 30_000,
+        ...(options.sleep ? { sleep: options.sleep } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        onEvent: (message) => log.info(message),
+        onStatus: (status) => {
+          tracker.update(status);
+          log.info({ progress: tracker.fields() }, `import ${id}: ${tracker.line()}`);
+        },
+      });
+      report.start = run.start;
+      report.killedExisting = run.killedExisting;
+      report.finalState = run.finalState;
+      if (run.exitCode !== undefined) report.exitCode = run.exitCode;
+      report.watchSeconds = Math.round((now() - started) / 1000);
+
+      const fileText = await readIfExists(plan.logfileLocalPath);
+      report.logSource =
+        fileText !== undefined ? plan.logfileLocalPath : 'watched lines (log file unreadable)';
+      const parsed = parseDataPumpLog(fileText ?? run.collectedLog.join('\n'));
+      const verdict = judgeLog(parsed, {
+        schemas: [plan.schema],
+        ignorableErrors: config.import.ignorableErrors,
+      });
+      const { errors, ...figures } = verdict;
+      report.verdict = figures;
+      report.errors = errors;
+      report.tables = parsed.tables.map((t) => ({
+        name: `${t.owner}.${t.table}${t.partition ? `:${t.partition}` : ''}`,
+        rows: t.rows,
+        bytes: t.bytes,
+      }));
+      report.outcome = verdict.outcome;
+      report.reason = verdict.reason;
+      report.message = verdict.message;
+      if (run.exitCode === 1 && verdict.outcome !== 'Failed') {
+        report.outcome = 'Failed';
+        report.reason = 'ImportStopped';
+        report.message = `impdp exited with 1 (fatal) although the log reads "${verdict.reason}"; run again to resume`;
+      }
+      log.info(
+        {
+          outcome: report.outcome,
+          reason: report.reason,
+          expected: verdict.expectedCount,
+          unexpected: verdict.unexpectedCount,
+        },
+        `import ${id}: ${report.outcome}: ${report.message}`,
+      );
+      if (report.outcome !== 'Failed') {
+        await writeAtomic(doneFile, JSON.stringify({ digest, jobName: plan.jobName, report }, null, 2));
+      }
+    } catch (err) {
+      if (err instanceof DataPumpStartError) {
+        Object.assign(report, { reason: 'ImportStartFailed', message: `institution ${id}: ${err.message}` });
+      } else if (err instanceof UserFacingError) {
+        Object.assign(report, { reason: err.reason, message: err.message });
+      } else if (options.signal?.aborted) {
+        Object.assign(report, {
+          reason: 'ImportInterrupted',
+          message: `watching institution ${id} was interrupted; the Data Pump job keeps running: run again to attach`,
+        });
+      } else {
+        Object.assign(report, { reason: 'Internal', message: `institution ${id}: ${errorMessage(err)}` });
+      }
+      log.error({ reason: report.reason }, report.message);
+    }
+    if (report.outcome === 'Failed') stopped = true;
+  }
+
+  return summarize(engine.name, fresh, reports);
+}
+
+function summarize(engine: string, fresh: boolean, reports: InstitutionReport[]): ImportRun {
+  const failed = reports.find((r) => r.outcome === 'Failed');
+  const warned = reports.find((r) => r.outcome === 'SucceededWithWarnings');
+  const outcome: StepOutcome = failed ? 'Failed' : warned ? 'SucceededWithWarnings' : 'Succeeded';
+  const lead = failed ?? warned ?? reports[0];
+  const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+  const summary = {
+    engine,
+    institutions: reports.map((r) => ({
+      institutionId: r.institutionId,
+      outcome: r.outcome,
+      reason: r.reason,
+      ...(r.start ? { start: r.start } : {}),
+      ...(r.verdict
+        ? {
+            expectedErrors: r.verdict.expectedCount,
+            unexpectedErrors: r.verdict.unexpectedCount,
+            tables: r.verdict.tables,
+            rows: r.verdict.rows,
+            ...(r.verdict.elapsedSeconds !== undefined ? { elapsedSeconds: r.verdict.elapsedSeconds } : {}),
+          }
+        : {}),
+      ...(r.errors?.some((e) => e.class === 'unexpected')
+        ? {
+            firstUnexpected: r.errors
+              .filter((e) => e.class === 'unexpected')
+              .slice(0, 3)
+              .map((e) => clip(`${e.code}: ${e.message}`, 160)),
+          }
+        : {}),
+    })),
+  };
+  const result: StepResult = {
+    version: 1,
+    step: 'import',
+    outcome,
+    reason: failed ? failed.reason : warned ? 'ImportCompletedWithExpectedErrors' : 'ImportCompleted',
+    message: lead
+      ? clip(
+          failed || warned ? lead.message : `${reports.length} institution(s) imported without errors`,
+          1000,
+        )
+      : 'the configuration lists no institution',
+    summary,
+  };
+  if (reports.length === 0) {
+    Object.assign(result, { outcome: 'Failed', reason: 'ConfigInvalid' });
+  }
+  const exitCode = reports.length === 0 ? IMPORT_EXIT.usage : failed ? exitCodeFor(failed) : IMPORT_EXIT.ok;
+  return { result, report: { engine, fresh, institutions: reports }, exitCode };
+}

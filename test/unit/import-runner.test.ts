@@ -1,0 +1,392 @@
+// The import runner with the datapump-api engine against the in-memory DBMS_DATAPUMP double:
+// plan recorded before running, resume after a killed attempt (no second job), restart after a
+// fatal stop, --fresh, START_JOB errors, several institutions, and the result contract.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, readFile, rm, writeFile, readdir } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger } from '../../src/logging.js';
+import type { StepConfig } from '../../src/steps/config.js';
+import { institutionLayout } from '../../src/steps/config.js';
+import { DataPumpApiEngine } from '../../src/oracle/datapump-api.js';
+import { runImport } from '../../src/steps/import/runner.js';
+import { IMPORT_EXIT } from '../../src/steps/import/exit-codes.js';
+import { encodeTerminationMessage } from '../../src/steps/result.js';
+import { DataPumpDouble, VENDOR_ERROR_BLOCKS, defaultScript } from '../support/datapump-double.js';
+
+interface Env {
+  dir: string;
+  config: StepConfig;
+  logLines: string[];
+  logger: ReturnType<typeof createLogger>;
+  double: DataPumpDouble;
+}
+
+async function setup(t: { after: (fn: () => Promise<void>) => void }, institutions = ['3978']): Promise<Env> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'import-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const config = {
+    restore: { namespace: 'lib', name: 'nightly' },
+    customerId: '3975',
+    institutions: institutions.map((id, i) => ({
+      institutionId: id,
+      schema: i === 0 ? 'EXL_ADMIN' : `EXL_ADMIN_${i + 1}`,
+      tablespace: i === 0 ? 'USERS' : `USERS${i + 1}`,
+      bibRecords: 1000,
+      tablespaceBytes: 1e9,
+    })),
+    stagingDir: dir,
+    database: {
+      connectString: 'db:1521/ALMAPDB',
+      credentialsDir: path.join(dir, 'creds'),
+      schemaPasswordFile: path.join(dir, 'schema-pw'),
+      directoryName: 'EXP_DIR',
+      directoryPath: dir,
+      managed: true,
+      allowRedoLogChanges: false,
+      replaceExistingSchema: false,
+    },
+    import: { engine: 'datapump-api', parallelism: 'auto', tableExistsAction: 'SKIP', ignorableErrors: [] },
+  } as unknown as StepConfig;
+  for (const inst of config.institutions) {
+    const layout = institutionLayout(config, inst);
+    await mkdir(layout.scriptsDir, { recursive: true });
+    const tag = `3975_${inst.institutionId}`;
+    await writeFile(
+      layout.parfilePath,
+      `dumpfile=local_backup_final_${tag}_%U.dmp\nLOGFILE=import_${tag}.log\nREMAP_SCHEMA=EXL_ADMIN:EXL_ADMIN\nREMAP_TABLESPACE=USERS:USERS\n`,
+    );
+    for (const n of ['01', '02', '03'])
+      await writeFile(path.join(layout.localDir, `local_backup_final_${tag}_${n}.dmp`), '');
+  }
+  const logLines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logLines.push(...String(chunk).split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  const logger = createLogger({ step: 'import' }, sink);
+  // The directory object EXP_DIR_<inst> points at the institution's folder on the shared volume.
+  const double = new DataPumpDouble(defaultScript(), (directory) => {
+    const inst = config.institutions.find((i) => directory.endsWith(`_${i.institutionId}`))!;
+    return institutionLayout(config, inst).localDir;
+  });
+  return { dir, config, logLines, logger, double };
+}
+
+const noSleep = async (): Promise<void> => undefined;
+
+function engineOn(
+  double: DataPumpDouble,
+  sessions: ReturnType<DataPumpDouble['session']>[] = [],
+): DataPumpApiEngine {
+  return new DataPumpApiEngine(async () => {
+    const s = double.session();
+    sessions.push(s);
+    return s;
+  });
+}
+
+test('a fresh run: plan recorded first, job defined from it, vendor errors expected -> SucceededWithWarnings', async (t) => {
+  const env = await setup(t);
+  env.double.script = defaultScript({ errorBlocks: VENDOR_ERROR_BLOCKS });
+  const run = await runImport({
+    config: env.config,
+    engine: engineOn(env.double),
+    logger: env.logger,
+    sleep: noSleep,
+    intervalMs: 1,
+  });
+  assert.equal(run.exitCode, IMPORT_EXIT.ok);
+  assert.equal(run.result.outcome, 'SucceededWithWarnings');
+  assert.equal(run.result.reason, 'ImportCompletedWithExpectedErrors');
+  const inst = (run.result.summary.institutions as Record<string, unknown>[])[0]!;
+  assert.deepEqual(
+    [inst.outcome, inst.start, inst.expectedErrors, inst.unexpectedErrors, inst.tables, inst.rows],
+    ['SucceededWithWarnings', 'opened', 4, 0, 3, 16 + 571047 + 4718592],
+  );
+  // The job was defined exactly as planned.
+  const d = env.double;
+  assert.equal(d.opens, 1);
+  assert.deepEqual(d.callsOf('open')[0]!.args, ['FULL', 'ALMA_NIGHTLY_3978']);
+  assert.deepEqual(
+    d.callsOf('addDumpFile').map((c) => c.args.slice(1)),
+    ['01', '02', '03'].map((n) => [`local_backup_final_3975_3978_${n}.dmp`, 'EXP_DIR_3978']),
+  );
+  assert.deepEqual(d.callsOf('addLogFile')[0]!.args.slice(1), ['import_3975_3978.log', 'EXP_DIR_3978']);
+  assert.deepEqual(d.callsOf('setParallel')[0]!.args[1], 3);
+  assert.deepEqual(
+    d.callsOf('metadataFilter').map((c) => c.args.slice(1)),
+    [['EXCLUDE_PATH_EXPR', "IN ('STATISTICS')", undefined]],
+  );
+  assert.deepEqual(d.callsOf('metadataTransform')[0]!.args.slice(1), [
+    'DISABLE_ARCHIVE_LOGGING',
+    1,
+    undefined,
+  ]);
+  assert.deepEqual(
+    d.callsOf('setParameter').map((c) => c.args.slice(1)),
+    [
+      ['TABLE_EXISTS_ACTION', 'SKIP'],
+      ['METRICS', 1],
+      ['LOGTIME', 'ALL'],
+    ],
+  );
+  // Plan printed before the job was opened, and recorded in the report folder.
+  const planLine = env.logLines.findIndex((l) => l.includes('import plan for institution 3978'));
+  const startLine = env.logLines.findIndex((l) => l.includes('job ALMA_NIGHTLY_3978 started'));
+  assert.ok(planLine >= 0 && startLine > planLine);
+  const recorded = JSON.parse(await readFile(path.join(env.dir, 'reports', 'import-plan-3978.json'), 'utf8'));
+  assert.equal(recorded.jobName, 'ALMA_NIGHTLY_3978');
+  // Progress lines at every poll: percent, bytes of total, current object, rows, ETA.
+  const progress = env.logLines.filter((l) => l.includes('"progress"'));
+  assert.equal(progress.length, 4);
+  assert.match(
+    progress[1]!,
+    /50\.0% done, 2\.0 GiB of 4\.0 GiB, TABLE_DATA EXL_ADMIN\.BIB_MMS, 571063 rows, ETA /,
+  );
+  // The termination message fits and carries per-institution counts.
+  assert.ok(Buffer.byteLength(encodeTerminationMessage(run.result)) < 4096);
+});
+
+test('an attempt killed mid-import, run again, attaches and watches the running job: no second job', async (t) => {
+  const env = await setup(t);
+  const sessions: ReturnType<DataPumpDouble['session']>[] = [];
+  const ac = new AbortController();
+  let polls = 0;
+  const first = await runImport({
+    config: env.config,
+    engine: engineOn(env.double, sessions),
+    logger: env.logger,
+    intervalMs: 1,
+    signal: ac.signal,
+    sleep: async () => {
+      if (++polls === 1) ac.abort(); // the pod dies after the first poll
+    },
+  });
+  assert.equal(first.result.outcome, 'Failed');
+  assert.equal(first.result.reason, 'ImportInterrupted');
+  assert.equal(first.exitCode, IMPORT_EXIT.stopped);
+  env.double.killSession(sessions[0]!);
+  assert.equal(
+    env.double.jobs.get('ALMA_NIGHTLY_3978')?.state,
+    'EXECUTING',
+    'the job runs on without the pod',
+  );
+  env.double.runInBackground(1);
+
+  const second = await runImport({
+    config: env.config,
+    engine: engineOn(env.double),
+    logger: env.logger,
+    sleep: noSleep,
+    intervalMs: 1,
+  });
+  assert.equal(second.result.outcome, 'Succeeded');
+  const inst = (second.result.summary.institutions as Record<string, unknown>[])[0]!;
+  assert.equal(inst.start, 'attached');
+  assert.equal(inst.tables, 3);
+  assert.equal(env.double.opens, 1, 'no second job was opened');
+  assert.equal(env.double.callsOf('startJob').length, 1, 'a running job is not started again');
+  assert.equal(env.double.completed.length, 1);
+  // A third run skips the institution: already imported with the same plan.
+  const third = await runImport({
+    config: env.config,
+    engine: engineOn(env.double),
+    logger: env.logger,
+    sleep: noSleep,
+    intervalMs: 1,
+  });
+  assert.equal((third.result.summary.institutions as Record<string, unknown>[])[0]!.start, 'alreadyImported');
+  assert.equal(env.double.opens, 1);
+});
+
+test('a job stopped by an instance restart is attached and restarted (START_JOB), not reopened', async (t) => {
+  const env = await setup(t);
+  const sessions: ReturnType<DataPumpDouble['session']>[] = [];
+  const ac = new AbortController();
+  await runImport({
+    config: env.config,
+    engine: engineOn(env.double, sessions),
+    logger: env.logger,
+    intervalMs: 1,
+    signal: ac.signal,
+    sleep: async () => ac.abort(),
+  });
+  env.double.restartInstance();
+  assert.equal(env.double.jobs.get('ALMA_NIGHTLY_3978')?.state, 'NOT RUNNING');
+  const run = await runImport({
+    config: env.config,
+    engine: engineOn(env.double),
+    logger: env.logger,
+    sleep: noSleep,
+    intervalMs: 1,
+  });
+  assert.equal(run.result.outcome, 'Succeeded');
+  assert.equal((run.result.summary.institutions as Record<string, unknown>[])[0]!.start, 'restarted');
+  assert.equal(env.double.opens, 1);
+  assert.equal(env.double.callsOf('startJob').length, 2);
+  assert.match(env.double.logOf('ALMA_NIGHTLY_3978'), /has been reopened/);
+});
+
+test('a fatal stop fails the run (exit 21, resumable); the next run restarts the stopped job', async (t) => {
+  const env = await setup(t);
+  env.double.script = defaultScript({ fatalAtTick: 3 });
+  const first = await runImport({
+    config: env.config,
+    engine: engineOn(env.double),
+    logger: env.logger,
+    sleep: noSleep,
+    intervalMs: 1,
+  });
+  assert.equal(first.result.outcome, 'Failed');
+  assert.equal(first.result.reason, 'ImportStoppedFatal');
+  assert.equal(first.exitCode, IMPORT_EXIT.stopped);
+  assert.match(first.result.message, /run the import again to resume it/);
+  assert.equal(env.double.jobs.get('ALMA_NIGHTLY_3978')?.state, 'NOT RUNNING');
+
+  const second = await runImport({
+    config: env.config,
+    engine: engineOn(env.double),
+    logger: env.logger,
+    sleep: noSleep,
+    intervalMs: 1,
+  });
+  const inst = (second.result.summary.institutions as Record<string, unknown>[])[0]!;
+  assert.equal(inst.start, 'restarted');
+  // The log file holds both attempts; the last Job line decides, and the errors that stopped the
+  // first attempt are reported as warnings (the restart went past them).
+  assert.equal(env.double.opens, 1);
+  assert.equal(env.double.completed.length, 1);
+  assert.equal(second.result.outcome, 'SucceededWithWarnings');
+  assert.deepEqual([inst.expectedErrors, inst.unexpectedErrors, inst.tables], [2, 0, 3]);
+  assert.equal(second.exitCode, IMPORT_EXIT.ok);
+});
+
+test('--fresh kills the existing job and starts over', async (t) => {
+  const env = await setup(t);
+  env.double.script = defaultScript({ fatalAtTick: 2 });
+  await runImport({
+    config: env.config,
+    engine: engineOn(env.double),
+    logger: env.logger,
+    sleep: noSleep,
+    intervalMs: 1,
+  });
+  assert.equal(env.double.jobs.get('ALMA_NIGHTLY_3978')?.state, 'NOT RUNNING');
+  env.double.script = defaultScript();
+  const run = await runImport({
+    config: env.config,
+    engine: engineOn(env.double),
+    logger: env.logger,
+    sleep: noSleep,
+    intervalMs: 1,
+    fresh: true,
+  });
+  assert.equal(run.result.outcome, 'Succeeded', run.result.message);
+  const stop = env.double.callsOf('stopJob');
+  assert.equal(stop.length, 1);
+  assert.deepEqual(stop[0]!.args[1], { immediate: true, keepMaster: false });
+  assert.equal(env.double.opens, 2);
+  assert.ok(
+    env.logLines.some((l) => l.includes('--fresh: killing existing job ALMA_ADMIN.ALMA_NIGHTLY_3978')),
+  );
+  // The new job's log replaced the old one (reusefile): no trace of the fatal stop.
+  const log = await readFile(path.join(env.dir, 'local_3975_3978', 'import_3975_3978.log'), 'utf8');
+  assert.doesNotMatch(log, /fatal/);
+});
+
+test('an error at START_JOB fails cleanly: nothing left defined, exit 22', async (t) => {
+  const env = await setup(t);
+  env.double.script = defaultScript({
+    startJobError:
+      'ORA-39002: invalid operation\nORA-39070: Unable to open the log file.\nORA-29283: invalid file operation',
+  });
+  const run = await runImport({
+    config: env.config,
+    engine: engineOn(env.double),
+    logger: env.logger,
+    sleep: noSleep,
+    intervalMs: 1,
+  });
+  assert.equal(run.result.outcome, 'Failed');
+  assert.equal(run.result.reason, 'ImportStartFailed');
+  assert.equal(run.exitCode, IMPORT_EXIT.startFailed);
+  assert.match(run.result.message, /starting job ALMA_NIGHTLY_3978 failed: ORA-39002: invalid operation/);
+  assert.equal(env.double.jobs.size, 0, 'the half-defined job was dropped by DETACH');
+});
+
+test('two institutions run in order with their own remaps; a failure stops the rest', async (t) => {
+  const env = await setup(t, ['3978', '3979']);
+  const run = await runImport({
+    config: env.config,
+    engine: engineOn(env.double),
+    logger: env.logger,
+    sleep: noSleep,
+    intervalMs: 1,
+  });
+  assert.equal(run.result.outcome, 'Succeeded');
+  assert.deepEqual(
+    env.double.callsOf('open').map((c) => c.args[1]),
+    ['ALMA_NIGHTLY_3978', 'ALMA_NIGHTLY_3979'],
+  );
+  const remaps = env.double.callsOf('metadataRemap').map((c) => c.args.slice(1).join(' '));
+  assert.deepEqual(remaps, [
+    'REMAP_SCHEMA EXL_ADMIN EXL_ADMIN',
+    'REMAP_TABLESPACE USERS USERS',
+    'REMAP_SCHEMA EXL_ADMIN EXL_ADMIN_2',
+    'REMAP_TABLESPACE USERS USERS2',
+  ]);
+
+  const env2 = await setup(t, ['3978', '3979']);
+  await rm(path.join(env2.dir, 'local_3975_3978', 'local_backup_final_3975_3978_01.dmp'));
+  const failed = await runImport({
+    config: env2.config,
+    engine: engineOn(env2.double),
+    logger: env2.logger,
+    sleep: noSleep,
+    intervalMs: 1,
+  });
+  assert.equal(failed.result.outcome, 'Failed');
+  assert.equal(failed.exitCode, IMPORT_EXIT.usage);
+  assert.match(
+    failed.result.message,
+    /local_backup_final_3975_3978_01\.dmp .* are not in .*run \(or finish\) the fetch step first/,
+  );
+  const insts = failed.result.summary.institutions as Record<string, unknown>[];
+  assert.deepEqual(
+    insts.map((i) => i.outcome),
+    ['Failed', 'NotRun'],
+  );
+  assert.equal(env2.double.opens, 0);
+});
+
+test('a forbidden parfile parameter is rejected by name before anything runs', async (t) => {
+  const env = await setup(t);
+  const layout = institutionLayout(env.config, env.config.institutions[0]!);
+  await writeFile(
+    layout.parfilePath,
+    'dumpfile=local_backup_final_3975_3978_%U.dmp\nNETWORK_LINK=prod\nSQLFILE=x.sql\n',
+  );
+  const run = await runImport({
+    config: env.config,
+    engine: engineOn(env.double),
+    logger: env.logger,
+    sleep: noSleep,
+  });
+  assert.equal(run.exitCode, IMPORT_EXIT.usage);
+  assert.equal(run.result.reason, 'ParfileInvalid');
+  assert.match(
+    run.result.message,
+    /NETWORK_LINK \(line 2\) is not allowed: .*; SQLFILE \(line 3\) is not allowed/,
+  );
+  assert.equal(env.double.calls.length, 0);
+  assert.deepEqual(
+    await readdir(env.dir).then((l) => l.includes('reports')),
+    false,
+    'no plan recorded for a bad parfile',
+  );
+});

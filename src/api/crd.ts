@@ -102,6 +102,7 @@ export const RULES = {
   name: {
     rule: `self.metadata.name.size() <= ${MAX_NAME_LENGTH} && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')`,
     message: `metadata.name must be at most ${MAX_NAME_LENGTH} characters of lower-case letters, digits and '-', starting with a letter: child resources are named after it (<name>-db, <name>-import-1, ...)`,
+    // No fieldPath: the API server refuses paths into metadata, so this error is reported at <nil>.
   },
   immutableCustomerId: immutable('customerId'),
   immutableInstitutions: immutable('institutions'),

@@ -30,7 +30,7 @@ const WATCHED_RULES: Record<string, string[]> = {
   'almarestore.io/almarestores': ['get', 'list', 'watch', 'update', 'patch'],
   'almarestore.io/almarestores/status': ['get', 'update', 'patch'],
   'almarestore.io/almarestores/finalizers': ['update'],
-  'batch/jobs': ['get', 'list', 'watch', 'create', 'delete'],
+  'batch/jobs': ['get', 'list', 'watch', 'create', 'delete', 'patch'],
   'core/pods': ['get', 'list', 'watch'],
   'core/persistentvolumeclaims': ['get', 'list', 'watch', 'create', 'delete', 'patch'],
   'core/services': ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
@@ -78,7 +78,7 @@ function one(objs: K8sObject[], kind: string, name?: string, namespace?: string)
 
 interface Container {
   args: string[];
-  env: { name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
+  env: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
   livenessProbe: { httpGet: { path: string; port: string } };
   readinessProbe: { httpGet: { path: string; port: string } };
   resources: { requests?: Record<string, string>; limits?: Record<string, string> };
@@ -129,11 +129,18 @@ describe('Helm chart (real helm)', () => {
     assert.equal(c.args[0], 'controller');
     assert.ok(c.args.includes('--leader-elect'), c.args.join(' '));
     assert.ok(c.args.includes('--lease-namespace=alma-restore-system'));
+    assert.ok(c.args.includes('--lease-name=alma-restore-operator'));
+    assert.ok(c.args.includes('--max-concurrent-restores=2'));
     assert.ok(c.args.includes('--metrics-bind-address=:8080'));
     assert.ok(!c.args.some((a) => a.startsWith('--watch-namespace')), 'default watches all namespaces');
     assert.deepEqual(
       c.env.find((e) => e.name === 'POD_NAMESPACE')?.valueFrom?.fieldRef?.fieldPath,
       'metadata.namespace',
+    );
+    assert.equal(
+      c.env.find((e) => e.name === 'RUNNER_IMAGE')?.value,
+      c.image,
+      'step Jobs run the same image',
     );
     assert.equal(c.livenessProbe.httpGet.path, '/healthz');
     assert.equal(c.readinessProbe.httpGet.path, '/readyz');
@@ -207,7 +214,8 @@ describe('Helm chart (real helm)', () => {
     );
     const c = podSpec(one(full, 'Deployment')).containers[0]!;
     assert.ok(c.args.includes('--watch-namespace=library-a,library-b'), c.args.join(' '));
-    assert.ok(c.args.includes('--max-concurrent-imports=1'));
+    assert.ok(c.args.includes('--max-concurrent-restores=1'));
+    assert.ok(c.args.includes('--max-concurrent-per-database=1'));
     assert.ok(c.args.includes('--metrics-bind-address=:9090'));
     assert.match(c.image, /@sha256:0123/);
     const sm = one(full, 'ServiceMonitor');

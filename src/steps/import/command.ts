@@ -1,11 +1,151 @@
-// Placeholder: the import step runner's CLI registration (replaced by its own issue).
-import type { Command } from 'commander';
+// `alma-restore import`: the import Job's entry point, also usable by hand. Reads the StepConfig,
+// runs (or resumes) the Data Pump import of every institution in order, and ends with a
+// StepResult (termination message + report file) and a documented exit code (exit-codes.ts,
+// docs/import.md). SIGTERM stops watching; the Data Pump job itself keeps running in the
+// database and the next run attaches to it.
+import { existsSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Command, Option } from 'commander';
+import { UserFacingError, errorMessage } from '../../errors.js';
+import { createLogger, type Logger } from '../../logging.js';
+import { DEFAULT_CONFIG_PATH, institutionLayout, loadStepConfig, type StepConfig } from '../config.js';
+import { DEFAULT_TERMINATION_LOG, publishStepResult, type StepResult } from '../result.js';
+import { openConnection, readDatabaseCredentials } from '../../oracle/connection.js';
+import { DataPumpApiEngine, type ImportEngine } from '../../oracle/datapump-api.js';
+import { ImpdpEngine } from '../../oracle/datapump-impdp.js';
+import { OracleDataPumpSession } from '../../oracle/datapump-session.js';
+import { IMPORT_EXIT } from './exit-codes.js';
+import { runImport } from './runner.js';
+
+export interface ImportFlags {
+  config?: string;
+  fresh?: boolean;
+  engine?: 'datapump-api' | 'impdp';
+  progressInterval?: string;
+  impdp?: string;
+  dryRun?: boolean;
+  terminationLog?: string;
+}
+
+/** The engine the config (or flag) names, on real connections. */
+export function createEngine(config: StepConfig, flags: ImportFlags): ImportEngine {
+  const openSession = async (): Promise<OracleDataPumpSession> =>
+    new OracleDataPumpSession(await openConnection(config, { module: 'alma-restore import' }));
+  const engine = flags.engine ?? config.import.engine;
+  if (engine === 'impdp') {
+    return new ImpdpEngine({
+      binary: flags.impdp ?? 'impdp',
+      connectString: config.database.connectString,
+      credentials: () => readDatabaseCredentials(config.database.credentialsDir),
+      findJob: async (jobName) => {
+        const s = await openSession();
+        try {
+          return await s.findJob(jobName);
+        } finally {
+          await s.close().catch(() => undefined);
+        }
+      },
+    });
+  }
+  return new DataPumpApiEngine(openSession);
+}
+
+function parseInterval(text: string | undefined): number {
+  if (text === undefined) return 30_000;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds < 1 || seconds > 3600) {
+    throw new UserFacingError(
+      `--progress-interval must be 1..3600 seconds, got ${JSON.stringify(text)}`,
+      'UsageError',
+    );
+  }
+  return Math.round(seconds * 1000);
+}
+
+/** Runs the step and publishes its result; returns the exit code. */
+export async function importCommand(
+  flags: ImportFlags,
+  deps: { log?: Logger; engine?: ImportEngine; print?: (line: string) => void; signal?: AbortSignal } = {},
+): Promise<number> {
+  const log = deps.log ?? createLogger({ step: 'import' });
+  let config: StepConfig | undefined;
+  let result: StepResult;
+  let report: unknown = null;
+  let exitCode: number;
+  try {
+    const intervalMs = parseInterval(flags.progressInterval);
+    config = await loadStepConfig(flags.config ?? DEFAULT_CONFIG_PATH);
+    const signal = deps.signal;
+    const run = await runImport({
+      config,
+      engine: deps.engine ?? createEngine(config, flags),
+      logger: log,
+      fresh: flags.fresh ?? false,
+      dryRun: flags.dryRun ?? false,
+      intervalMs,
+      sleep: (ms) => delay(ms, undefined, signal ? { signal } : {}),
+      ...(signal ? { signal } : {}),
+    });
+    result = run.result;
+    report = run.report;
+    exitCode = run.exitCode;
+  } catch (err) {
+    const known = err instanceof UserFacingError;
+    exitCode = known ? err.exitCode : IMPORT_EXIT.internal;
+    result = {
+      version: 1,
+      step: 'import',
+      outcome: 'Failed',
+      reason: known ? err.reason : 'InternalError',
+      message: known ? err.message : `unexpected error: ${errorMessage(err)}`,
+      summary: { exitCode },
+    };
+    log.error({ reason: result.reason, exitCode }, result.message);
+  }
+  const first = config?.institutions[0];
+  try {
+    result = await publishStepResult(result, report, {
+      terminationLogPath:
+        flags.terminationLog ?? (existsSync(DEFAULT_TERMINATION_LOG) ? DEFAULT_TERMINATION_LOG : '/dev/null'),
+      ...(config && first ? { reportDir: institutionLayout(config, first).reportDir } : {}),
+    });
+  } catch (err) {
+    log.error({ err: errorMessage(err) }, 'could not write the import report');
+  }
+  (deps.print ?? ((line: string) => process.stdout.write(line)))(JSON.stringify(result) + '\n');
+  return exitCode;
+}
 
 export function registerImportCommand(program: Command): void {
   program
     .command('import')
-    .description('import step runner (not implemented yet)')
-    .action(() => {
-      throw new Error('import is not implemented yet');
+    .description(
+      'Import the delivered Data Pump dump of every institution, in order, following the delivered parfile. ' +
+        'Resumes a job left by an earlier attempt. Exit codes: 0 ok (also with expected errors), 1 internal, ' +
+        '2 usage/parfile/missing dump files, 20 completed with unexpected errors, 21 stopped (run again to ' +
+        'resume), 22 Data Pump refused to start, 23 database unreachable.',
+    )
+    .option('--config <file>', `step configuration (default ${DEFAULT_CONFIG_PATH})`)
+    .option(
+      '--fresh',
+      'kill an existing Data Pump job of the same name and start over (also re-imports done institutions)',
+    )
+    .addOption(new Option('--engine <engine>', 'override import.engine').choices(['datapump-api', 'impdp']))
+    .option('--progress-interval <seconds>', 'seconds between progress lines (and status polls)', '30')
+    .option('--impdp <path>', 'the impdp executable for --engine impdp', 'impdp')
+    .option('--dry-run', 'build, print and record the plans; run nothing')
+    .option(
+      '--termination-log <file>',
+      `where to write the result (default ${DEFAULT_TERMINATION_LOG} in a pod)`,
+    )
+    .action(async (flags: ImportFlags) => {
+      const ac = new AbortController();
+      const onTerm = (): void => ac.abort();
+      process.once('SIGTERM', onTerm);
+      try {
+        process.exitCode = await importCommand(flags, { signal: ac.signal });
+      } finally {
+        process.off('SIGTERM', onTerm);
+      }
     });
 }

@@ -228,7 +228,8 @@ export function validateAlmaRestore(manifest: unknown, old?: unknown): Validatio
       message: `expected apiVersion ${API_VERSION} and kind ${KIND}, got ${goValue(obj?.apiVersion)} / ${goValue(obj?.kind)}`,
       causes: [],
     };
-  const { status: _status, metadata, ...rest } = obj;
+  const { status: _status, ...withoutStatus } = obj;
+  const { metadata: _metadata, ...rest } = withoutStatus;
   const unknown = unknownFields(rest, openAPIV3Schema);
   if (unknown.length > 0)
     return {
@@ -240,7 +241,7 @@ export function validateAlmaRestore(manifest: unknown, old?: unknown): Validatio
       causes: [],
     };
 
-  const defaulted = applyDefaults({ ...rest, metadata }, openAPIV3Schema) as any;
+  const defaulted = applyDefaults(withoutStatus, openAPIV3Schema) as any;
   const oldDefaulted = old === undefined ? undefined : (applyDefaults(old, openAPIV3Schema) as any);
   const causes = [...metadataErrors(obj), ...validateSchema(defaulted, openAPIV3Schema, '')];
   if (blocksCel(causes)) causes.push(CEL_SKIPPED);

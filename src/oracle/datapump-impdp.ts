@@ -105,7 +105,9 @@ export class ImpdpEngine implements ImportEngine {
   async run(plan: ImportPlan, run: EngineRunOptions): Promise<EngineRunResult> {
     const event = run.onEvent ?? (() => undefined);
     const credentials = await this.options.credentials();
-    const userid = `USERID=${credentials.username}@${this.options.connectString}`;
+    // A TNS descriptor or anything with spaces/parentheses must be quoted in a parfile.
+    const target = `${credentials.username}@${this.options.connectString}`;
+    const userid = `USERID=${/[\s()=,#"]/.test(target) ? `"${target.replace(/"/g, '')}"` : target}`;
     const status = `STATUS=${Math.max(1, Math.round(run.intervalMs / 1000))}`;
     let killedExisting = false;
     let existing = await this.options.findJob(plan.jobName);

@@ -64,6 +64,7 @@ test('import publishes the termination message and the report; exit 0 with expec
   const report = JSON.parse(await readFile(decoded.result.reportPath!, 'utf8'));
   assert.equal(report.report.institutions[0].errors.length, 4);
   assert.equal(report.report.institutions[0].tables.length, 3);
+  assert.equal(report.report.institutions[0].tablesImported, 3);
   assert.equal(JSON.parse(env.printed[0]!).outcome, 'SucceededWithWarnings');
 });
 

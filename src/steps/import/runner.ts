@@ -47,6 +47,9 @@ export interface InstitutionReport {
   logSource?: string;
   verdict?: Omit<LogVerdict, 'errors'>;
   errors?: ClassifiedError[];
+  /** Distinct tables imported (partitions of one table count once): what verify compares with. */
+  tablesImported?: number;
+  /** Every `. . imported` line: tables and partitions. */
   tables?: { name: string; rows: number; bytes: number }[];
   watchSeconds?: number;
 }
@@ -221,6 +224,7 @@ export async function runImport(options: RunImportOptions): Promise<ImportRun> {
       const { errors, ...figures } = verdict;
       report.verdict = figures;
       report.errors = errors;
+      report.tablesImported = verdict.tables;
       report.tables = parsed.tables.map((t) => ({
         name: `${t.owner}.${t.table}${t.partition ? `:${t.partition}` : ''}`,
         rows: t.rows,

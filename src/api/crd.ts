@@ -706,6 +706,9 @@ const status = obj('Observed state, written by the controller.', {
       maxBytes: int('Bytes reachable by autoextend.', { format: 'int64' }),
     }),
   ),
+  lastRetry: str('The value of the almarestore.io/retry annotation the controller last acted on.'),
+  suspendedPhase: str('The phase a suspended restore resumes in.'),
+  stagingDeleted: bool('The staging volume was deleted after success (retention.deleteStagingOnSuccess).'),
   actions: arr(
     'Actions the controller took by itself (datafiles added, volume grown).',
     obj('One action.', {

@@ -1,11 +1,115 @@
-// Placeholder: `alma-restore controller` (replaced by the controller issue).
+// `alma-restore controller`: runs the reconciler until SIGTERM/SIGINT.
 import type { Command } from 'commander';
+import * as k8s from '@kubernetes/client-node';
+import { createLogger } from '../logging.js';
+import { UserFacingError, EXIT } from '../errors.js';
+import { startManager, type ManagerOptions } from './manager.js';
+
+function parseBindAddress(value: string): { host: string; port: number } {
+  const m = /^(.*):(\d+)$/.exec(value);
+  if (!m)
+    throw new UserFacingError(
+      `--metrics-bind-address must be host:port, got ${JSON.stringify(value)}`,
+      'BadFlag',
+      EXIT.usage,
+    );
+  return { host: m[1] || '0.0.0.0', port: Number(m[2]) };
+}
+
+function positiveInt(name: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UserFacingError(
+        `${name} must be a positive integer, got ${JSON.stringify(value)}`,
+        'BadFlag',
+        EXIT.usage,
+      );
+    return n;
+  };
+}
 
 export function registerControllerCommand(program: Command): void {
   program
     .command('controller')
-    .description('run the AlmaRestore controller (not implemented yet)')
-    .action(() => {
-      throw new Error('controller is not implemented yet');
+    .description(
+      'run the AlmaRestore controller (uses $KUBECONFIG, ~/.kube/config or the in-cluster account)',
+    )
+    .option('--metrics-bind-address <host:port>', 'where /metrics, /healthz and /readyz are served', ':8080')
+    .option('--watch-namespace <ns...>', 'namespaces to watch (default: all); repeatable or comma-separated')
+    .option('--leader-elect', 'use a Lease so that only one replica acts', false)
+    .option('--lease-namespace <ns>', 'namespace of the leader-election Lease (default: $POD_NAMESPACE)')
+    .option('--lease-name <name>', 'name of the leader-election Lease', 'alma-restore-operator-leader')
+    .option(
+      '--max-concurrent-restores <n>',
+      'restores past Planning at once, in total',
+      positiveInt('--max-concurrent-restores'),
+      2,
+    )
+    .option(
+      '--max-concurrent-per-database <n>',
+      'restores past Planning at once per database',
+      positiveInt('--max-concurrent-per-database'),
+      1,
+    )
+    .option(
+      '--pvc-bind-timeout <minutes>',
+      'fail a restore whose staging volume stays Pending this long',
+      positiveInt('--pvc-bind-timeout'),
+      15,
+    )
+    .option(
+      '--database-ready-timeout <minutes>',
+      'fail a restore whose managed database is not ready this long',
+      positiveInt('--database-ready-timeout'),
+      90,
+    )
+    .option('--runner-image <image>', 'image of the step Jobs (default: $RUNNER_IMAGE)')
+    .option('--workers <n>', 'reconciles in flight at once (different restores)', positiveInt('--workers'), 2)
+    .action(async (opts) => {
+      const log = createLogger({ component: 'controller' });
+      const kc = new k8s.KubeConfig();
+      kc.loadFromDefault();
+      const bind = parseBindAddress(opts.metricsBindAddress);
+      const leaseNamespace = opts.leaseNamespace ?? process.env.POD_NAMESPACE;
+      if (opts.leaderElect && !leaseNamespace) {
+        throw new UserFacingError(
+          '--leader-elect needs --lease-namespace or $POD_NAMESPACE',
+          'BadFlag',
+          EXIT.usage,
+        );
+      }
+      const runnerImage = opts.runnerImage ?? process.env.RUNNER_IMAGE;
+      if (!runnerImage) {
+        throw new UserFacingError(
+          'set the step runner image with --runner-image or $RUNNER_IMAGE',
+          'BadFlag',
+          EXIT.usage,
+        );
+      }
+      const options: ManagerOptions = {
+        watchNamespaces: ((opts.watchNamespace as string[] | undefined) ?? [])
+          .flatMap((s) => s.split(','))
+          .filter(Boolean),
+        metricsHost: bind.host,
+        metricsPort: bind.port,
+        leaderElect: opts.leaderElect,
+        leaseNamespace: leaseNamespace ?? 'default',
+        leaseName: opts.leaseName,
+        workers: opts.workers,
+        maxConcurrentRestores: opts.maxConcurrentRestores,
+        maxConcurrentPerDatabase: opts.maxConcurrentPerDatabase,
+        pvcBindTimeoutMs: opts.pvcBindTimeout * 60_000,
+        databaseReadyTimeoutMs: opts.databaseReadyTimeout * 60_000,
+        runnerImage,
+      };
+      const manager = await startManager(kc, options, log);
+      const shutdown = (signal: string) => {
+        log.info({ signal }, 'shutting down');
+        void manager.stop();
+      };
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
+      await manager.done;
     });
 }

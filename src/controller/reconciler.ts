@@ -1,0 +1,825 @@
+// reconcile(key): read what the API server holds for one AlmaRestore and its children, move it
+// one step forward, write status, and say when to look again. Level-triggered: it never depends
+// on which event woke it, so the controller can be killed at any instant and resume from the
+// API server's state (deterministic child names make every create idempotent).
+import * as k8s from '@kubernetes/client-node';
+import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../api/types.js';
+import type { AlmaRestore, AlmaRestoreStatus, Phase, StepStatus } from '../api/types.js';
+import type { Logger } from '../logging.js';
+import type { Metrics } from '../runtime/metrics.js';
+import type { RunningInformer } from '../runtime/informers.js';
+import { decodeTerminationMessage, type StepName } from '../steps/result.js';
+import { errorMessage } from '../errors.js';
+import type { EventRecorder } from './events.js';
+import {
+  ACTIVE_PHASES,
+  STEP_PHASES,
+  TERMINAL_PHASES,
+  overallProgress,
+  phaseAfter,
+  stepOfPhase,
+} from './phases.js';
+import { buildDesiredState, type DesiredState } from './desired.js';
+import { setCondition, stepConditionType, type ConditionInput } from '../api/conditions.js';
+
+export const FINALIZER = 'almarestore.io/cleanup';
+export const RETRY_ANNOTATION = 'almarestore.io/retry';
+
+export interface ControllerOptions {
+  /** Restores past Planning at once, in total. */
+  maxConcurrentRestores: number;
+  /** Restores past Planning at once against one database. */
+  maxConcurrentPerDatabase: number;
+  /** How long a PVC may stay Pending before the restore fails with StorageUnavailable. */
+  pvcBindTimeoutMs: number;
+  /** How long the managed database may take to become ready (DBCA's first start is slow). */
+  databaseReadyTimeoutMs: number;
+  /** The image the step Jobs run (the controller's own). */
+  runnerImage: string;
+}
+
+export interface TablespaceGuardHook {
+  /** Runs one guard pass for a restore in Importing; returns what to put in status. */
+  check(
+    restore: AlmaRestore,
+    desired: DesiredState,
+  ): Promise<
+    Pick<AlmaRestoreStatus, 'tablespaces' | 'actions'> & {
+      alerts: string[];
+      pollAfterMs: number;
+    }
+  >;
+}
+
+export interface Caches {
+  restores: RunningInformer<AlmaRestore>;
+  jobs: RunningInformer<k8s.V1Job>;
+}
+
+export interface ReconcilerDeps {
+  kc: k8s.KubeConfig;
+  log: Logger;
+  metrics: Metrics;
+  events: EventRecorder;
+  caches: Caches;
+  options: ControllerOptions;
+  guard?: TablespaceGuardHook;
+  now?: () => Date;
+}
+
+export interface ReconcileResult {
+  requeueAfterMs?: number;
+}
+
+const NOW_ISO = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+function apiCode(err: unknown): number | undefined {
+  return (err as { code?: number }).code;
+}
+
+async function ignore404<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (err) {
+    if (apiCode(err) === 404) return undefined;
+    throw err;
+  }
+}
+
+async function createIfAbsent<T>(create: () => Promise<T>): Promise<void> {
+  try {
+    await create();
+  } catch (err) {
+    if (apiCode(err) !== 409) throw err;
+  }
+}
+
+function jobCondition(job: k8s.V1Job, type: 'Complete' | 'Failed'): k8s.V1JobCondition | undefined {
+  return job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
+}
+
+export class Reconciler {
+  private readonly core: k8s.CoreV1Api;
+  private readonly batch: k8s.BatchV1Api;
+  private readonly apps: k8s.AppsV1Api;
+  private readonly custom: k8s.CustomObjectsApi;
+  private readonly storage: k8s.StorageV1Api;
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.core = deps.kc.makeApiClient(k8s.CoreV1Api);
+    this.batch = deps.kc.makeApiClient(k8s.BatchV1Api);
+    this.apps = deps.kc.makeApiClient(k8s.AppsV1Api);
+    this.custom = deps.kc.makeApiClient(k8s.CustomObjectsApi);
+    this.storage = deps.kc.makeApiClient(k8s.StorageV1Api);
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const restore = (await ignore404(
+      this.custom.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: PLURAL,
+        name,
+      }),
+    )) as AlmaRestore | undefined;
+    if (!restore) {
+      this.forgetMetrics(namespace, name);
+      return {};
+    }
+    if (restore.metadata.deletionTimestamp) return this.finalize(restore);
+    if (!restore.metadata.finalizers?.includes(FINALIZER)) {
+      await this.setFinalizers(restore, [...(restore.metadata.finalizers ?? []), FINALIZER]);
+      return { requeueAfterMs: 0 };
+    }
+
+    let desired: DesiredState;
+    try {
+      desired = buildDesiredState(restore, this.deps.options);
+    } catch (err) {
+      // The API server validated the object; what is left here is a plan that cannot be made.
+      return this.fail(restore, 'plan', 'InvalidSpec', errorMessage(err));
+    }
+    return this.step(restore, desired);
+  }
+
+  /** Moves the restore one step, by phase. */
+  private async step(restore: AlmaRestore, desired: DesiredState): Promise<ReconcileResult> {
+    const status = restore.status ?? {};
+    const phase: Phase = status.phase ?? 'Pending';
+
+    if (restore.spec.cancel && !TERMINAL_PHASES.has(phase)) return this.cancel(restore);
+    if (phase === 'Succeeded') return this.afterSuccess(restore, desired);
+    if (phase === 'Cancelled') return {};
+    if (phase === 'Failed') return this.maybeRetry(restore);
+    if (restore.spec.suspend && phase !== 'Suspended') return this.suspend(restore, true);
+    if (!restore.spec.suspend && phase === 'Suspended') return this.suspend(restore, false);
+    if (phase === 'Suspended') return {};
+
+    switch (phase) {
+      case 'Pending':
+        return this.transition(
+          restore,
+          'Planning',
+          { plan: desired.plan },
+          'Planning',
+          'Sizing computed from the bib record counts',
+        );
+      case 'Planning':
+      case 'Queued':
+        return this.admit(restore, desired);
+      case 'Provisioning':
+        return this.provision(restore, desired);
+      default: {
+        const step = stepOfPhase(phase);
+        if (!step) return this.fail(restore, 'plan', 'UnknownPhase', `unknown phase ${phase}`);
+        return this.runStep(restore, desired, step);
+      }
+    }
+  }
+
+  // ---- admission: the concurrency limits --------------------------------------------------------
+
+  private async admit(restore: AlmaRestore, desired: DesiredState): Promise<ReconcileResult> {
+    const { maxConcurrentRestores, maxConcurrentPerDatabase } = this.deps.options;
+    const others = this.deps.caches.restores.list().filter((r) => r.metadata.uid !== restore.metadata.uid);
+    const created = (r: AlmaRestore) => new Date(r.metadata.creationTimestamp ?? 0).getTime();
+    const mine = created(restore);
+    // Active restores, plus queued ones that were created earlier (first come, first served).
+    const ahead = others.filter((r) => {
+      const p = r.status?.phase ?? 'Pending';
+      return ACTIVE_PHASES.has(p) || (p === 'Queued' && created(r) < mine);
+    });
+    const sameDatabase = ahead.filter((r) => safeDatabaseKey(r, this.deps.options) === desired.databaseKey);
+    if (ahead.length < maxConcurrentRestores && sameDatabase.length < maxConcurrentPerDatabase) {
+      return this.transition(
+        restore,
+        'Provisioning',
+        { startTime: NOW_ISO(this.now()) },
+        'Provisioning',
+        'Creating the staging volume and the database',
+      );
+    }
+    const why =
+      sameDatabase.length >= maxConcurrentPerDatabase
+        ? `${sameDatabase.length} restore(s) already use database ${desired.databaseKey} (limit ${maxConcurrentPerDatabase})`
+        : `${ahead.length} restore(s) are active or queued ahead (limit ${maxConcurrentRestores})`;
+    if (restore.status?.phase !== 'Queued') {
+      await this.transition(restore, 'Queued', {}, 'Queued', `Waiting for a free slot: ${why}`);
+    }
+    return { requeueAfterMs: 15_000 };
+  }
+
+  // ---- provisioning ---------------------------------------------------------------------------
+
+  private async provision(restore: AlmaRestore, desired: DesiredState): Promise<ReconcileResult> {
+    const ns = restore.metadata.namespace!;
+    const c = desired.children;
+    await createIfAbsent(() => this.core.createNamespacedConfigMap({ namespace: ns, body: c.configMap }));
+    // The step configuration may change (e.g. retry after a spec fix before start); keep it current.
+    await this.core.replaceNamespacedConfigMap({
+      namespace: ns,
+      name: c.configMap.metadata!.name!,
+      body: c.configMap,
+    });
+    if (c.stagingPvc)
+      await createIfAbsent(() =>
+        this.core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: c.stagingPvc! }),
+      );
+    if (c.service)
+      await createIfAbsent(() => this.core.createNamespacedService({ namespace: ns, body: c.service! }));
+    if (c.statefulSet)
+      await createIfAbsent(() =>
+        this.apps.createNamespacedStatefulSet({ namespace: ns, body: c.statefulSet! }),
+      );
+
+    // Storage: the staging claim must bind; a claim stuck Pending is a clear failure, not a wait.
+    const claim = await ignore404(
+      this.core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: desired.stagingClaimName }),
+    );
+    if (!claim) {
+      return this.fail(
+        restore,
+        'provision',
+        'StagingClaimMissing',
+        `PersistentVolumeClaim ${ns}/${desired.stagingClaimName} does not exist; create it or fix database.existing.stagingClaimName`,
+      );
+    }
+    const since = new Date(
+      restore.status?.startTime ?? claim.metadata?.creationTimestamp ?? this.now(),
+    ).getTime();
+    const waited = this.now().getTime() - since;
+    if (claim.status?.phase !== 'Bound' && !(await this.bindsOnFirstConsumer(claim))) {
+      if (waited > this.deps.options.pvcBindTimeoutMs) {
+        const why = await this.latestWarning(ns, 'PersistentVolumeClaim', desired.stagingClaimName);
+        return this.fail(
+          restore,
+          'provision',
+          'StorageUnavailable',
+          `staging volume ${desired.stagingClaimName} (${desired.plan.stagingSize}) is still ${claim.status?.phase ?? 'Pending'} after ${Math.round(waited / 60000)} min` +
+            (why ? `: ${why}` : '; check the storage class, capacity and quotas'),
+        );
+      }
+      return this.progressNote(
+        restore,
+        `Waiting for the staging volume ${desired.stagingClaimName} to bind`,
+        10_000,
+      );
+    }
+    if (desired.databaseStatefulSet) {
+      const sts = await ignore404(
+        this.apps.readNamespacedStatefulSet({ namespace: ns, name: desired.databaseStatefulSet }),
+      );
+      if ((sts?.status?.readyReplicas ?? 0) < 1) {
+        if (waited > this.deps.options.databaseReadyTimeoutMs) {
+          const why = await this.latestWarning(ns, 'Pod', `${desired.databaseStatefulSet}-0`);
+          return this.fail(
+            restore,
+            'provision',
+            'DatabaseNotReady',
+            `the Oracle database ${desired.databaseStatefulSet} is not ready after ${Math.round(waited / 60000)} min` +
+              (why ? `: ${why}` : ''),
+          );
+        }
+        return this.progressNote(
+          restore,
+          `Waiting for the Oracle database ${desired.databaseStatefulSet} to be ready (first start runs DBCA: tens of minutes)`,
+          15_000,
+        );
+      }
+    }
+    return this.transition(
+      restore,
+      STEP_PHASES.fetch,
+      {},
+      'Provisioned',
+      'Staging volume bound and database ready',
+    );
+  }
+
+  private async bindsOnFirstConsumer(claim: k8s.V1PersistentVolumeClaim): Promise<boolean> {
+    const className = claim.spec?.storageClassName;
+    if (!className) return false;
+    const sc = await ignore404(this.storage.readStorageClass({ name: className }));
+    // Such a claim binds only once the database pod uses it: the database readiness wait covers it.
+    return sc?.volumeBindingMode === 'WaitForFirstConsumer';
+  }
+
+  private async latestWarning(namespace: string, kind: string, name: string): Promise<string | undefined> {
+    const events = await this.core
+      .listNamespacedEvent({
+        namespace,
+        fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}`,
+      })
+      .catch(() => undefined);
+    const warnings = (events?.items ?? []).filter((e) => e.type === 'Warning');
+    const last = warnings
+      .sort((a, b) => new Date(a.lastTimestamp ?? 0).getTime() - new Date(b.lastTimestamp ?? 0).getTime())
+      .pop();
+    return last ? `${last.reason}: ${last.message}` : undefined;
+  }
+
+  // ---- steps ------------------------------------------------------------------------------------
+
+  private async runStep(
+    restore: AlmaRestore,
+    desired: DesiredState,
+    step: StepName,
+  ): Promise<ReconcileResult> {
+    const ns = restore.metadata.namespace!;
+    const prior = restore.status?.steps?.[step];
+    const attempt = prior?.attempt ?? 1;
+    const wanted = desired.stepJob(step, attempt);
+    const jobName = wanted.metadata!.name!;
+    // The cache may lag behind a Job created just before a restart: ask the API server itself.
+    const job =
+      this.deps.caches.jobs.get(jobName, ns) ??
+      (await ignore404(this.batch.readNamespacedJob({ namespace: ns, name: jobName })));
+
+    if (!job) {
+      await createIfAbsent(() => this.batch.createNamespacedJob({ namespace: ns, body: wanted }));
+      const running: StepStatus = { phase: 'Running', jobName, attempt, startTime: NOW_ISO(this.now()) };
+      await this.writeStatus(restore, { steps: { ...restore.status?.steps, [step]: running } }, [
+        {
+          type: stepConditionType(step),
+          status: 'False',
+          reason: 'Running',
+          message: `Job ${jobName} started (attempt ${attempt})`,
+        },
+      ]);
+      await this.deps.events.record(
+        restore,
+        'Normal',
+        'StepStarted',
+        `${step}: Job ${jobName} started (attempt ${attempt})`,
+      );
+      return { requeueAfterMs: 30_000 };
+    }
+
+    if (job.spec?.suspend && !restore.spec.suspend) {
+      await this.batch.patchNamespacedJob(
+        { namespace: ns, name: jobName, body: { spec: { suspend: false } } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
+    }
+    const complete = jobCondition(job, 'Complete');
+    const failed = jobCondition(job, 'Failed');
+    if (!complete && !failed) {
+      if (step === 'import' && this.deps.guard) return this.guardTablespaces(restore, desired);
+      return { requeueAfterMs: 60_000 };
+    }
+
+    const started = prior?.startTime ?? job.status?.startTime?.toString() ?? NOW_ISO(this.now());
+    const finished = NOW_ISO(this.now());
+    const terminated = await this.terminatedState(ns, jobName, step);
+    const decoded = decodeTerminationMessage(step, terminated?.message);
+    const seconds = (new Date(finished).getTime() - new Date(started).getTime()) / 1000;
+
+    if (failed || !decoded.ok || decoded.result.outcome === 'Failed') {
+      const reason = decoded.ok
+        ? decoded.result.reason
+        : failed?.reason === 'DeadlineExceeded'
+          ? 'DeadlineExceeded'
+          : 'ResultMissing';
+      const message = decoded.ok
+        ? decoded.result.message
+        : failed?.reason === 'DeadlineExceeded'
+          ? `Job ${jobName} ran longer than its deadline (${job.spec?.activeDeadlineSeconds}s)`
+          : `${decoded.error}${terminated?.message ? '' : failed?.message ? ` (Job: ${failed.message})` : ''}${terminated?.exitCode !== undefined ? ` (exit code ${terminated.exitCode})` : ''}`;
+      this.deps.metrics.stepDuration.observe({ step, outcome: 'Failed' }, seconds);
+      const stepStatus: StepStatus = {
+        phase: 'Failed',
+        jobName,
+        attempt,
+        startTime: started,
+        completionTime: finished,
+        reason,
+        message,
+        ...(decoded.ok ? { summary: decoded.result.summary } : {}),
+      };
+      return this.fail(restore, step, reason, message, stepStatus);
+    }
+
+    const result = decoded.result;
+    this.deps.metrics.stepDuration.observe({ step, outcome: result.outcome }, seconds);
+    const stepStatus: StepStatus = {
+      phase: result.outcome,
+      jobName,
+      attempt,
+      startTime: started,
+      completionTime: finished,
+      reason: result.reason,
+      message: result.message,
+      summary: result.summary,
+    };
+    const next = phaseAfter(step);
+    const extra: Partial<AlmaRestoreStatus> = { steps: { ...restore.status?.steps, [step]: stepStatus } };
+    if (step === 'verify' && Array.isArray(result.summary.verification)) {
+      extra.verification = result.summary.verification as AlmaRestoreStatus['verification'];
+    }
+    if (next === 'Succeeded') extra.completionTime = finished;
+    await this.deps.events.record(
+      restore,
+      result.outcome === 'Succeeded' ? 'Normal' : 'Warning',
+      `Step${result.outcome}`,
+      `${step}: ${result.message}`,
+    );
+    return this.transition(restore, next, extra, result.reason, `${step}: ${result.message}`, [
+      { type: stepConditionType(step), status: 'True', reason: result.reason, message: result.message },
+    ]);
+  }
+
+  /** The step container's terminated state, from the Job's newest pod (never from logs). */
+  private async terminatedState(
+    namespace: string,
+    jobName: string,
+    container: StepName,
+  ): Promise<k8s.V1ContainerStateTerminated | undefined> {
+    const pods = await this.core.listNamespacedPod({ namespace, labelSelector: `job-name=${jobName}` });
+    const newest = pods.items.sort(
+      (a, b) =>
+        new Date(a.metadata?.creationTimestamp ?? 0).getTime() -
+        new Date(b.metadata?.creationTimestamp ?? 0).getTime(),
+    );
+    for (const pod of newest.reverse()) {
+      const state = pod.status?.containerStatuses?.find((s) => s.name === container)?.state?.terminated;
+      if (state) return state;
+    }
+    return undefined;
+  }
+
+  private async guardTablespaces(restore: AlmaRestore, desired: DesiredState): Promise<ReconcileResult> {
+    try {
+      const report = await this.deps.guard!.check(restore, desired);
+      const actions = [...(restore.status?.actions ?? []), ...(report.actions ?? [])].slice(-50);
+      const degraded = report.alerts.length > 0;
+      await this.writeStatus(restore, { tablespaces: report.tablespaces, actions }, [
+        degraded
+          ? {
+              type: 'Degraded',
+              status: 'True',
+              reason: 'TablespaceAlmostFull',
+              message: report.alerts.join('; '),
+            }
+          : {
+              type: 'Degraded',
+              status: 'False',
+              reason: 'AsExpected',
+              message: 'Tablespaces below the alert ratio',
+            },
+      ]);
+      for (const alert of report.alerts)
+        await this.deps.events.record(restore, 'Warning', 'TablespaceAlmostFull', alert);
+      for (const a of report.actions ?? [])
+        await this.deps.events.record(restore, 'Normal', 'TablespaceGrown', a.action);
+      return { requeueAfterMs: report.pollAfterMs };
+    } catch (err) {
+      this.deps.log.warn({ err: errorMessage(err) }, 'tablespace guard pass failed');
+      return { requeueAfterMs: 60_000 };
+    }
+  }
+
+  // ---- failure, retry, cancel, suspend ------------------------------------------------------------
+
+  private async fail(
+    restore: AlmaRestore,
+    step: string,
+    reason: string,
+    message: string,
+    stepStatus?: StepStatus,
+  ): Promise<ReconcileResult> {
+    const steps = stepStatus ? { ...restore.status?.steps, [step]: stepStatus } : restore.status?.steps;
+    await this.deps.events.record(restore, 'Warning', reason, `${step}: ${message}`);
+    await this.transition(
+      restore,
+      'Failed',
+      { failedStep: step, steps },
+      reason,
+      `${step} failed: ${message}`,
+      [
+        ...(isStep(step)
+          ? [{ type: stepConditionType(step), status: 'False' as const, reason, message }]
+          : []),
+      ],
+    );
+    return {};
+  }
+
+  /** A failed restore moves again only when the user changes the retry annotation. */
+  private async maybeRetry(restore: AlmaRestore): Promise<ReconcileResult> {
+    const token = restore.metadata.annotations?.[RETRY_ANNOTATION];
+    const status = restore.status ?? {};
+    if (!token || token === status.lastRetry) return {};
+    const failedStep = status.failedStep;
+    if (!failedStep || !isStep(failedStep)) {
+      // Planning or provisioning failed: start over from Pending (no step Job ran yet).
+      await this.deps.events.record(
+        restore,
+        'Normal',
+        'Retrying',
+        `retrying from the start (${failedStep ?? 'unknown'} failed)`,
+      );
+      return this.transition(
+        restore,
+        'Pending',
+        { lastRetry: token, failedStep: undefined, startTime: undefined },
+        'Retrying',
+        'Retry requested',
+      );
+    }
+    const prior = status.steps?.[failedStep];
+    const attempt = (prior?.attempt ?? 1) + 1;
+    const steps = { ...status.steps, [failedStep]: { phase: 'Pending' as const, attempt } };
+    await this.deps.events.record(
+      restore,
+      'Normal',
+      'Retrying',
+      `retrying step ${failedStep} (attempt ${attempt})`,
+    );
+    return this.transition(
+      restore,
+      STEP_PHASES[failedStep],
+      { lastRetry: token, failedStep: undefined, steps },
+      'Retrying',
+      `Retrying ${failedStep}, attempt ${attempt}`,
+    );
+  }
+
+  private async cancel(restore: AlmaRestore): Promise<ReconcileResult> {
+    const ns = restore.metadata.namespace!;
+    for (const s of Object.values(restore.status?.steps ?? {})) {
+      if (s?.phase === 'Running' && s.jobName) {
+        await ignore404(
+          this.batch.deleteNamespacedJob({ namespace: ns, name: s.jobName, propagationPolicy: 'Background' }),
+        );
+      }
+    }
+    await this.deps.events.record(
+      restore,
+      'Normal',
+      'Cancelled',
+      'restore cancelled by spec.cancel; running step stopped',
+    );
+    return this.transition(
+      restore,
+      'Cancelled',
+      { completionTime: NOW_ISO(this.now()) },
+      'Cancelled',
+      'Cancelled by spec.cancel',
+    );
+  }
+
+  private async suspend(restore: AlmaRestore, suspending: boolean): Promise<ReconcileResult> {
+    const ns = restore.metadata.namespace!;
+    for (const s of Object.values(restore.status?.steps ?? {})) {
+      if (s?.phase === 'Running' && s.jobName) {
+        await ignore404(
+          this.batch.patchNamespacedJob(
+            { namespace: ns, name: s.jobName, body: { spec: { suspend: suspending } } },
+            k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+          ),
+        );
+      }
+    }
+    if (suspending) {
+      const from = restore.status?.phase ?? 'Pending';
+      return this.transition(
+        restore,
+        'Suspended',
+        { suspendedPhase: from },
+        'Suspended',
+        `Suspended in ${from} by spec.suspend`,
+      );
+    }
+    const back = (restore.status?.suspendedPhase ?? 'Pending') as Phase;
+    return this.transition(restore, back, { suspendedPhase: undefined }, 'Resumed', `Resumed in ${back}`);
+  }
+
+  // ---- success and deletion -----------------------------------------------------------------------
+
+  private async afterSuccess(restore: AlmaRestore, desired: DesiredState): Promise<ReconcileResult> {
+    const ns = restore.metadata.namespace!;
+    this.deps.metrics.lastSuccessTimestamp.set(
+      { namespace: ns, restore: restore.metadata.name },
+      new Date(restore.status?.completionTime ?? this.now()).getTime() / 1000,
+    );
+    if (!desired.deleteStagingOnSuccess || !desired.children.stagingPvc || restore.status?.stagingDeleted)
+      return {};
+    // The staging claim is ours (managed mode): drop it. pvc-protection keeps it until no pod mounts it.
+    await ignore404(
+      this.core.deleteNamespacedPersistentVolumeClaim({ namespace: ns, name: desired.stagingClaimName }),
+    );
+    await this.deps.events.record(
+      restore,
+      'Normal',
+      'StagingDeleted',
+      `deleted staging volume ${desired.stagingClaimName} (retention.deleteStagingOnSuccess)`,
+    );
+    await this.writeStatus(restore, { stagingDeleted: true }, []);
+    return {};
+  }
+
+  private async finalize(restore: AlmaRestore): Promise<ReconcileResult> {
+    const ns = restore.metadata.namespace!;
+    if (!restore.metadata.finalizers?.includes(FINALIZER)) return {};
+    const keepDatabase = (restore.spec.retention?.onDelete ?? 'Retain') === 'Retain';
+    const selector = `almarestore.io/restore=${restore.metadata.name}`;
+    if (keepDatabase) {
+      // Orphan the database so the garbage collector leaves it (and its data volume) in place.
+      const orphan = { metadata: { ownerReferences: null } };
+      const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+      for (const sts of (
+        await this.apps.listNamespacedStatefulSet({ namespace: ns, labelSelector: selector })
+      ).items) {
+        await ignore404(
+          this.apps.patchNamespacedStatefulSet(
+            { namespace: ns, name: sts.metadata!.name!, body: orphan },
+            merge,
+          ),
+        );
+      }
+      for (const svc of (await this.core.listNamespacedService({ namespace: ns, labelSelector: selector }))
+        .items) {
+        await ignore404(
+          this.core.patchNamespacedService({ namespace: ns, name: svc.metadata!.name!, body: orphan }, merge),
+        );
+      }
+      await this.deps.events.record(
+        restore,
+        'Normal',
+        'DatabaseRetained',
+        'retention.onDelete=Retain: the database and its volume are kept',
+      );
+    } else {
+      // Owned objects go with the garbage collector; the StatefulSet's data claims are not owned: delete them.
+      const claims = await this.core.listNamespacedPersistentVolumeClaim({
+        namespace: ns,
+        labelSelector: selector,
+      });
+      for (const pvc of claims.items) {
+        await ignore404(
+          this.core.deleteNamespacedPersistentVolumeClaim({ namespace: ns, name: pvc.metadata!.name! }),
+        );
+      }
+    }
+    await this.setFinalizers(
+      restore,
+      restore.metadata.finalizers.filter((f) => f !== FINALIZER),
+    );
+    this.forgetMetrics(ns, restore.metadata.name);
+    return {};
+  }
+
+  /** Replaces the finalizer list, guarded by resourceVersion so no concurrent change is lost. */
+  private async setFinalizers(restore: AlmaRestore, finalizers: string[]) {
+    await this.custom.patchNamespacedCustomObject(
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace: restore.metadata.namespace!,
+        plural: PLURAL,
+        name: restore.metadata.name,
+        body: [
+          { op: 'test', path: '/metadata/resourceVersion', value: restore.metadata.resourceVersion },
+          { op: 'add', path: '/metadata/finalizers', value: finalizers },
+        ],
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
+    );
+  }
+
+  // ---- status -----------------------------------------------------------------------------------
+
+  private async progressNote(
+    restore: AlmaRestore,
+    message: string,
+    requeueAfterMs: number,
+  ): Promise<ReconcileResult> {
+    if (restore.status?.progressMessage !== message)
+      await this.writeStatus(restore, { progressMessage: message }, []);
+    return { requeueAfterMs };
+  }
+
+  private async transition(
+    restore: AlmaRestore,
+    phase: Phase,
+    extra: Partial<AlmaRestoreStatus>,
+    reason: string,
+    message: string,
+    conditions: ConditionInput[] = [],
+  ): Promise<ReconcileResult> {
+    const from = restore.status?.phase ?? 'Pending';
+    const step = stepOfPhase(phase);
+    await this.writeStatus(
+      restore,
+      { ...extra, phase, progress: overallProgress(phase), progressMessage: message },
+      [...phaseConditions(phase, reason, message), ...conditions],
+    );
+    if (from !== phase) {
+      this.deps.log.info(
+        { restore: `${restore.metadata.namespace}/${restore.metadata.name}`, from, to: phase, reason },
+        message,
+      );
+      if (phase !== 'Failed')
+        await this.deps.events.record(restore, 'Normal', reason, `${from} -> ${phase}: ${message}`);
+      this.deps.metrics.lastProgressTimestamp.set(
+        { namespace: restore.metadata.namespace!, restore: restore.metadata.name },
+        this.now().getTime() / 1000,
+      );
+    }
+    return {
+      requeueAfterMs:
+        step || phase === 'Planning' || phase === 'Provisioning' || phase === 'Pending' ? 0 : undefined,
+    };
+  }
+
+  /** Writes status through the status subresource with optimistic concurrency (a 409 requeues). */
+  private async writeStatus(
+    restore: AlmaRestore,
+    changes: Partial<AlmaRestoreStatus>,
+    conditions: ConditionInput[],
+  ) {
+    const now = NOW_ISO(this.now());
+    const merged: AlmaRestoreStatus = {
+      ...restore.status,
+      ...changes,
+      observedGeneration: restore.metadata.generation,
+    };
+    for (const k of Object.keys(merged) as (keyof AlmaRestoreStatus)[])
+      if (merged[k] === undefined) delete merged[k];
+    merged.conditions = conditions.reduce(
+      (list, c) => setCondition(list, { ...c, observedGeneration: restore.metadata.generation }, now),
+      restore.status?.conditions ?? [],
+    );
+    const body: AlmaRestore = { ...restore, status: merged };
+    const updated = (await this.custom.replaceNamespacedCustomObjectStatus({
+      group: GROUP,
+      version: VERSION,
+      namespace: restore.metadata.namespace!,
+      plural: PLURAL,
+      name: restore.metadata.name,
+      body,
+    })) as AlmaRestore;
+    // Later writes in this reconcile build on what the server now holds.
+    restore.status = updated.status;
+    restore.metadata.resourceVersion = updated.metadata.resourceVersion;
+    this.exportMetrics(updated);
+  }
+
+  private exportMetrics(restore: AlmaRestore) {
+    const labels = { namespace: restore.metadata.namespace!, restore: restore.metadata.name };
+    const phase = restore.status?.phase ?? 'Pending';
+    this.deps.metrics.restorePhase.remove(labels as never);
+    for (const p of PHASES) this.deps.metrics.restorePhase.set({ ...labels, phase: p }, p === phase ? 1 : 0);
+    this.deps.metrics.progressRatio.set(labels, (restore.status?.progress ?? 0) / 100);
+  }
+
+  private forgetMetrics(namespace: string, restore: string) {
+    const m = this.deps.metrics;
+    for (const p of PHASES) m.restorePhase.remove({ namespace, restore, phase: p });
+    m.progressRatio.remove({ namespace, restore });
+    m.lastProgressTimestamp.remove({ namespace, restore });
+  }
+}
+
+const PHASES: Phase[] = [
+  'Pending',
+  'Queued',
+  'Planning',
+  'Provisioning',
+  'Fetching',
+  'Preparing',
+  'Importing',
+  'Verifying',
+  'Succeeded',
+  'Failed',
+  'Suspended',
+  'Cancelled',
+];
+
+function isStep(s: string): s is StepName {
+  return s === 'fetch' || s === 'prepare' || s === 'import' || s === 'verify';
+}
+
+/** Ready / Progressing / Failed, derived from the phase. */
+export function phaseConditions(phase: Phase, reason: string, message: string): ConditionInput[] {
+  const active = !TERMINAL_PHASES.has(phase) && phase !== 'Failed' && phase !== 'Suspended';
+  return [
+    { type: 'Ready', status: phase === 'Succeeded' ? 'True' : 'False', reason, message },
+    { type: 'Progressing', status: active ? 'True' : 'False', reason, message },
+    { type: 'Failed', status: phase === 'Failed' ? 'True' : 'False', reason, message },
+  ];
+}
+
+function safeDatabaseKey(restore: AlmaRestore, options: ControllerOptions): string {
+  try {
+    return buildDesiredState(restore, options).databaseKey;
+  } catch {
+    return `invalid/${restore.metadata.namespace}/${restore.metadata.name}`;
+  }
+}
+
+export { API_VERSION, KIND };

@@ -1,0 +1,314 @@
+// The controller against the real control plane: a restore goes Pending -> Succeeded as each
+// step Job completes (the real job controller marks Jobs done from pod status the test writes);
+// failures, retry, crash-restart, suspend, cancel, deletion and the concurrency limit.
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as k8s from '@kubernetes/client-node';
+import { sharedControlPlane, waitFor, type ControlPlane } from '../support/control-plane.js';
+import { startController, type ControllerProcess } from '../support/controller-process.js';
+import { FakeKubelet } from '../support/fake-kubelet.js';
+import { RestoreClient, existingRestore, managedRestore, stepResult } from '../support/restores.js';
+import type { AlmaRestore } from '../../src/api/types.js';
+import type { StepName } from '../../src/steps/result.js';
+
+const STEPS: [StepName, string][] = [
+  ['fetch', 'Fetching'],
+  ['prepare', 'Preparing'],
+  ['import', 'Importing'],
+  ['verify', 'Verifying'],
+];
+
+describe('AlmaRestore controller', () => {
+  let cp: ControlPlane;
+  let kubelet: FakeKubelet;
+  let logDir: string;
+  let batch: k8s.BatchV1Api;
+  let core: k8s.CoreV1Api;
+  let apps: k8s.AppsV1Api;
+  const controllers: ControllerProcess[] = [];
+
+  before(async () => {
+    cp = await sharedControlPlane();
+    kubelet = new FakeKubelet(cp.kubeConfig);
+    batch = cp.kubeConfig.makeApiClient(k8s.BatchV1Api);
+    core = cp.kubeConfig.makeApiClient(k8s.CoreV1Api);
+    apps = cp.kubeConfig.makeApiClient(k8s.AppsV1Api);
+    logDir = await mkdtemp(path.join(os.tmpdir(), 'alma-controller-logs-'));
+  });
+  after(async () => {
+    for (const c of controllers) await c.stop();
+  });
+
+  async function controllerFor(namespace: string, args: string[] = [], name = 'a') {
+    const c = await startController({ kubeconfigPath: cp.kubeconfigPath, namespace, args, logDir, name });
+    controllers.push(c);
+    return c;
+  }
+
+  async function provision(namespace: string, name: string) {
+    await kubelet.bindClaim(namespace, `${name}-staging`);
+    await kubelet.markStatefulSetReady(namespace, `${name}-db`);
+  }
+
+  async function jobsOf(namespace: string, name: string) {
+    return (await batch.listNamespacedJob({ namespace, labelSelector: `almarestore.io/restore=${name}` }))
+      .items;
+  }
+
+  async function eventsOf(namespace: string, name: string) {
+    const list = await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` });
+    return list.items.map((e) => `${e.type}/${e.reason}: ${e.message}`);
+  }
+
+  function condition(restore: AlmaRestore, type: string) {
+    return restore.status?.conditions?.find((c) => c.type === type);
+  }
+
+  it('drives a restore from Pending to Succeeded, one observable step at a time', async () => {
+    const ns = await cp.newNamespace('happy');
+    await controllerFor(ns);
+    const restores = new RestoreClient(cp.kubeConfig, ns);
+    await restores.create(managedRestore('q3'));
+
+    const provisioning = await restores.waitForPhase('q3', 'Provisioning');
+    assert.equal(provisioning.status?.plan?.totalBibRecords, 1_000_000);
+    assert.ok(provisioning.status?.plan?.stagingSize, 'the plan has a staging size');
+    assert.equal(provisioning.status?.observedGeneration, provisioning.metadata.generation);
+    assert.ok(provisioning.metadata.finalizers?.includes('almarestore.io/cleanup'));
+    const sts = await apps.readNamespacedStatefulSet({ namespace: ns, name: 'q3-db' });
+    assert.equal(sts.metadata?.ownerReferences?.[0]?.kind, 'AlmaRestore');
+
+    await provision(ns, 'q3');
+    for (const [step, phase] of STEPS) {
+      const during = await restores.waitForPhase('q3', phase);
+      assert.equal(during.status?.steps?.[step]?.phase ?? 'Running', 'Running');
+      assert.equal(condition(during, 'Progressing')?.status, 'True');
+      await kubelet.finishJob(ns, `q3-${step}-1`, {
+        exitCode: 0,
+        message: stepResult(step, 'Succeeded', { step }),
+      });
+    }
+    const done = await restores.waitForPhase('q3', 'Succeeded');
+    assert.equal(done.status?.progress, 100);
+    assert.equal(condition(done, 'Ready')?.status, 'True');
+    assert.equal(condition(done, 'Failed')?.status, 'False');
+    for (const [step] of STEPS) {
+      assert.equal(done.status?.steps?.[step]?.phase, 'Succeeded', `${step} recorded`);
+      assert.deepEqual(done.status?.steps?.[step]?.summary, { step });
+      assert.ok(done.status?.steps?.[step]?.completionTime);
+    }
+    assert.ok(done.status?.completionTime);
+    const events = await eventsOf(ns, 'q3');
+    for (const expected of [
+      'Normal/Planning',
+      'Normal/Provisioning',
+      'Normal/StepStarted',
+      'Normal/StepSucceeded',
+    ]) {
+      assert.ok(
+        events.some((e) => e.startsWith(expected)),
+        `event ${expected} in ${events.join(' | ')}`,
+      );
+    }
+    assert.equal((await jobsOf(ns, 'q3')).length, 4, 'exactly one Job per step');
+  });
+
+  it('fails on a failed step or a malformed result, and resumes at that step after the retry annotation', async () => {
+    const ns = await cp.newNamespace('retry');
+    await controllerFor(ns);
+    const restores = new RestoreClient(cp.kubeConfig, ns);
+    await restores.create(managedRestore('r1'));
+    await restores.waitForPhase('r1', 'Provisioning');
+    await provision(ns, 'r1');
+    await restores.waitForPhase('r1', 'Fetching');
+    await kubelet.finishJob(ns, 'r1-fetch-1', { exitCode: 0, message: stepResult('fetch') });
+    await restores.waitForPhase('r1', 'Preparing');
+    await kubelet.finishJob(ns, 'r1-prepare-1', { exitCode: 1, message: stepResult('prepare', 'Failed') });
+    const failed = await restores.waitForPhase('r1', 'Failed');
+    assert.equal(failed.status?.failedStep, 'prepare');
+    assert.match(condition(failed, 'Failed')?.message ?? '', /prepare failed: prepare found a problem/);
+    assert.equal(failed.status?.steps?.prepare?.phase, 'Failed');
+    assert.ok((await eventsOf(ns, 'r1')).some((e) => e.startsWith('Warning/BadDelivery')));
+
+    await restores.patch('r1', { metadata: { annotations: { 'almarestore.io/retry': '1' } } });
+    const retried = await restores.waitForPhase('r1', 'Preparing');
+    assert.equal(retried.status?.steps?.prepare?.attempt, 2);
+    assert.equal(retried.status?.steps?.fetch?.phase, 'Succeeded', 'fetch is not run again');
+    // A result that is not JSON is a clear failure, not a hang.
+    await kubelet.finishJob(ns, 'r1-prepare-2', { exitCode: 0, message: 'Segmentation fault (core dumped)' });
+    const malformed = await restores.waitForPhase('r1', 'Failed');
+    assert.match(malformed.status?.steps?.prepare?.message ?? '', /result is not JSON/);
+
+    await restores.patch('r1', { metadata: { annotations: { 'almarestore.io/retry': '2' } } });
+    await restores.waitForPhase('r1', 'Preparing');
+    await kubelet.finishJob(ns, 'r1-prepare-3', { exitCode: 0, message: stepResult('prepare') });
+    await restores.waitForPhase('r1', 'Importing');
+    const names = (await jobsOf(ns, 'r1')).map((j) => j.metadata!.name).sort();
+    assert.deepEqual(names, ['r1-fetch-1', 'r1-import-1', 'r1-prepare-1', 'r1-prepare-2', 'r1-prepare-3']);
+  });
+
+  it('survives being killed in every phase: no duplicate child, no lost status', async () => {
+    const ns = await cp.newNamespace('crash');
+    let controller = await controllerFor(ns, [], 'crash');
+    const restores = new RestoreClient(cp.kubeConfig, ns);
+    const restart = async () => {
+      await controller.kill();
+      controller = await controllerFor(ns, [], 'crash');
+    };
+    await restores.create(managedRestore('c1'));
+    await restores.waitForPhase('c1', 'Provisioning');
+    await restart();
+    await provision(ns, 'c1');
+    for (const [step, phase] of STEPS) {
+      await restores.waitForPhase('c1', phase);
+      await kubelet.waitForJob(ns, `c1-${step}-1`);
+      await restart(); // killed with the step's Job running
+      await kubelet.finishJob(ns, `c1-${step}-1`, { exitCode: 0, message: stepResult(step) });
+    }
+    const done = await restores.waitForPhase('c1', 'Succeeded');
+    for (const [step] of STEPS) assert.equal(done.status?.steps?.[step]?.phase, 'Succeeded');
+    assert.equal((await jobsOf(ns, 'c1')).length, 4);
+    const claims = await core.listNamespacedPersistentVolumeClaim({
+      namespace: ns,
+      labelSelector: 'almarestore.io/restore=c1',
+    });
+    assert.equal(claims.items.filter((c) => c.metadata?.name === 'c1-staging').length <= 1, true);
+    assert.equal((await apps.listNamespacedStatefulSet({ namespace: ns })).items.length, 1);
+  });
+
+  it('suspends, resumes and cancels', async () => {
+    const ns = await cp.newNamespace('suspend');
+    await controllerFor(ns);
+    const restores = new RestoreClient(cp.kubeConfig, ns);
+    await restores.create(managedRestore('s1'));
+    await restores.waitForPhase('s1', 'Provisioning');
+    await provision(ns, 's1');
+    await restores.waitForPhase('s1', 'Fetching');
+    await kubelet.waitForJob(ns, 's1-fetch-1');
+    await restores.patch('s1', { spec: { suspend: true } });
+    const suspended = await restores.waitForPhase('s1', 'Suspended');
+    assert.equal(suspended.status?.suspendedPhase, 'Fetching');
+    await waitFor('the running Job to be suspended', async () => {
+      const job = await batch.readNamespacedJob({ namespace: ns, name: 's1-fetch-1' });
+      return job.spec?.suspend === true;
+    });
+    await restores.patch('s1', { spec: { suspend: false } });
+    await restores.waitForPhase('s1', 'Fetching');
+    await restores.patch('s1', { spec: { cancel: true } });
+    const cancelled = await restores.waitForPhase('s1', 'Cancelled');
+    assert.equal(condition(cancelled, 'Progressing')?.status, 'False');
+    await waitFor('the running Job to be deleted', async () => (await jobsOf(ns, 's1')).length === 0);
+  });
+
+  it('honours retention when an AlmaRestore is deleted', async () => {
+    const ns = await cp.newNamespace('retain');
+    await controllerFor(ns);
+    const restores = new RestoreClient(cp.kubeConfig, ns);
+    await restores.create(managedRestore('keep'));
+    await restores.create(managedRestore('drop', { retention: { onDelete: 'Delete' } }));
+    await restores.waitForPhase('keep', 'Provisioning');
+    await restores.waitForPhase('drop', 'Provisioning');
+    await waitFor(
+      'both StatefulSets',
+      async () => (await apps.listNamespacedStatefulSet({ namespace: ns })).items.length === 2,
+    );
+
+    await restores.delete('keep');
+    await restores.delete('drop');
+    await waitFor('both AlmaRestores to be gone', async () => {
+      const list = (await cp.kubeConfig.makeApiClient(k8s.CustomObjectsApi).listNamespacedCustomObject({
+        group: 'almarestore.io',
+        version: 'v1alpha1',
+        namespace: ns,
+        plural: 'almarestores',
+      })) as {
+        items: unknown[];
+      };
+      return list.items.length === 0;
+    });
+    await waitFor(
+      'the garbage collector to delete the Delete-retention database',
+      async () =>
+        (await apps.listNamespacedStatefulSet({ namespace: ns })).items.every(
+          (s) => s.metadata?.name !== 'drop-db',
+        ),
+      90_000,
+      500,
+    );
+    const kept = await apps.readNamespacedStatefulSet({ namespace: ns, name: 'keep-db' });
+    assert.equal(
+      kept.metadata?.ownerReferences?.length ?? 0,
+      0,
+      'the retained database is orphaned, not deleted',
+    );
+  });
+
+  it('queues restores beyond the concurrency limit and admits them as slots free up', async () => {
+    const ns = await cp.newNamespace('queue');
+    await controllerFor(ns, ['--max-concurrent-restores=1']);
+    // Existing databases read dump files from a claim of their own.
+    await core.createNamespacedPersistentVolumeClaim({
+      namespace: ns,
+      body: {
+        metadata: { name: 'dumps' },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '500Gi' } } },
+      },
+    });
+    await kubelet.bindClaim(ns, 'dumps');
+    const restores = new RestoreClient(cp.kubeConfig, ns);
+    await restores.create(existingRestore('first'));
+    await restores.waitForPhase('first', 'Fetching'); // an existing database provisions at once
+    await restores.create(existingRestore('second', 'other-db.example.edu:1521/PDB2'));
+    const queued = await restores.waitForPhase('second', 'Queued');
+    assert.match(queued.status?.progressMessage ?? '', /limit 1/);
+    await restores.patch('first', { spec: { cancel: true } });
+    await restores.waitForPhase('first', 'Cancelled');
+    await restores.waitForPhase('second', 'Fetching');
+  });
+
+  it('runs as two replicas where only the Lease holder acts, and the standby takes over when it dies', async () => {
+    const ns = await cp.newNamespace('leader');
+    const args = ['--leader-elect', `--lease-namespace=${ns}`];
+    const a = await controllerFor(ns, args, 'leader-a');
+    const coordination = cp.kubeConfig.makeApiClient(k8s.CoordinationV1Api);
+    let holder = '';
+    await waitFor('a leader', async () => {
+      const lease = await coordination.readNamespacedLease({
+        namespace: ns,
+        name: 'alma-restore-operator-leader',
+      });
+      holder = lease.spec?.holderIdentity ?? '';
+      return holder !== '';
+    });
+    const b = await controllerFor(ns, args, 'leader-b');
+    assert.match(holder, new RegExp(`_${a.child.pid}$`), 'the first replica leads');
+    const restores = new RestoreClient(cp.kubeConfig, ns);
+    await restores.create(managedRestore('l1'));
+    await restores.waitForPhase('l1', 'Provisioning');
+    const standbyMetrics = await b.metrics();
+    assert.doesNotMatch(standbyMetrics, /alma_restore_phase\{/, 'the standby reconciled nothing');
+
+    await a.kill();
+    await waitFor(
+      'the standby to take over the lease',
+      async () => {
+        const lease = await coordination.readNamespacedLease({
+          namespace: ns,
+          name: 'alma-restore-operator-leader',
+        });
+        return lease.spec?.holderIdentity?.endsWith(`_${b.child.pid}`) ?? false;
+      },
+      60_000,
+      500,
+    );
+    await provision(ns, 'l1');
+    await restores.waitForPhase('l1', 'Fetching');
+    assert.match(
+      await b.metrics(),
+      /alma_restore_phase\{namespace="[^"]+",restore="l1",phase="Fetching"\} 1/,
+    );
+  });
+});

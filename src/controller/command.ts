@@ -4,6 +4,7 @@ import * as k8s from '@kubernetes/client-node';
 import { createLogger } from '../logging.js';
 import { UserFacingError, EXIT } from '../errors.js';
 import { startManager, type ManagerOptions } from './manager.js';
+import { createGuardHook } from './guard-hook.js';
 
 function parseBindAddress(value: string): { host: string; port: number } {
   const m = /^(.*):(\d+)$/.exec(value);
@@ -103,7 +104,9 @@ export function registerControllerCommand(program: Command): void {
         databaseReadyTimeoutMs: opts.databaseReadyTimeout * 60_000,
         runnerImage,
       };
-      const manager = await startManager(kc, options, log);
+      const manager = await startManager(kc, options, log, (metrics) =>
+        createGuardHook({ kc, metrics, log }),
+      );
       const shutdown = (signal: string) => {
         log.info({ signal }, 'shutting down');
         void manager.stop();

@@ -44,9 +44,11 @@ export async function startManager(
   kc: k8s.KubeConfig,
   options: ManagerOptions,
   log: Logger,
-  guard?: TablespaceGuardHook,
+  /** Builds the tablespace guard on the manager's metrics; none = no guard. */
+  guardFactory?: (metrics: Metrics) => TablespaceGuardHook,
 ): Promise<RunningManager> {
   const metrics = createMetrics();
+  const guard = guardFactory?.(metrics);
   const queue = new WorkQueue(undefined, (depth) => metrics.queueDepth.set(depth));
   const informers: RunningInformer<k8s.KubernetesObject>[] = [];
   const namespaces = options.watchNamespaces.length > 0 ? options.watchNamespaces : [undefined];

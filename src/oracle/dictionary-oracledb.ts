@@ -2,7 +2,12 @@
 // thin mode). Only maps rows to the types of dictionary.ts and runs the statements of
 // sql/dictionary.ts; decisions live in the callers.
 import type { StepConfig } from '../steps/config.js';
-import { openConnection, oracleErrorCode, type OracleConnection } from './connection.js';
+import {
+  openConnection,
+  oracleErrorCode,
+  type DatabaseCredentials,
+  type OracleConnection,
+} from './connection.js';
 import type {
   ConstraintInfo,
   DatabaseInfo,
@@ -309,13 +314,16 @@ export class OracleDictionary implements DictionarySession {
  */
 export async function openDictionary(
   config: StepConfig,
-  options: { module: string; root?: boolean },
+  options: { module: string; root?: boolean; credentials?: DatabaseCredentials },
 ): Promise<DictionarySession> {
   const target =
     options.root && config.database.rootConnectString
       ? { ...config, database: { ...config.database, connectString: config.database.rootConnectString } }
       : config;
-  const conn = await openConnection(target, { module: options.module });
+  const conn = await openConnection(target, {
+    module: options.module,
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+  });
   const tryLogin = async (username: string, password: string): Promise<boolean> => {
     try {
       const other = await openConnection(config, {

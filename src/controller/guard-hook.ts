@@ -1,0 +1,124 @@
+// Connects the tablespace guard to the reconciler: while a restore is Importing, each pass opens
+// an admin session on its database (credentials read from the Secret through the API), lets the
+// guard measure and add datafiles, and grows the managed database's volume when the volume
+// itself is the limit and its StorageClass allows expansion.
+import * as k8s from '@kubernetes/client-node';
+import { buildStepConfig, MANAGED_ADMIN_USER } from '../api/stepConfig.js';
+import { parseDurationSeconds } from '../api/duration.js';
+import { formatGiB, parseQuantity } from '../api/quantity.js';
+import type { AlmaRestore, AlmaRestoreStatus } from '../api/types.js';
+import { UserFacingError } from '../errors.js';
+import type { Logger } from '../logging.js';
+import type { DatabaseCredentials } from '../oracle/connection.js';
+import type { DictionarySession } from '../oracle/dictionary.js';
+import { openDictionary } from '../oracle/dictionary-oracledb.js';
+import { databaseDataClaimName } from '../resources/names.js';
+import type { Metrics } from '../runtime/metrics.js';
+import type { StepConfig } from '../steps/config.js';
+import type { DesiredState } from './desired.js';
+import type { TablespaceGuardHook } from './reconciler.js';
+import { TablespaceGuard } from './tablespace-guard.js';
+
+export type DictionaryOpener = (
+  config: StepConfig,
+  credentials: DatabaseCredentials,
+) => Promise<DictionarySession>;
+
+const openRealDictionary: DictionaryOpener = (config, credentials) =>
+  openDictionary(config, { module: 'alma-restore-guard', credentials });
+
+async function adminCredentials(core: k8s.CoreV1Api, desired: DesiredState): Promise<DatabaseCredentials> {
+  const { namespace, spec } = desired.resolved;
+  const { managed, existing } = spec.database;
+  const secretName = managed ? managed.adminPasswordSecret : existing!.adminCredentialsSecret;
+  const secret = await core.readNamespacedSecret({ namespace, name: secretName }).catch((err: unknown) => {
+    throw new UserFacingError(
+      `cannot read the database admin Secret ${namespace}/${secretName}: ${(err as { code?: number }).code ?? String(err)}`,
+      'SecretInvalid',
+    );
+  });
+  const value = (key: string) => {
+    const b64 = secret.data?.[key];
+    if (!b64)
+      throw new UserFacingError(`Secret ${namespace}/${secretName} has no key "${key}"`, 'SecretInvalid');
+    return Buffer.from(b64, 'base64')
+      .toString('utf8')
+      .replace(/\r?\n$/, '');
+  };
+  return { username: managed ? MANAGED_ADMIN_USER : value('username'), password: value('password') };
+}
+
+export function createGuardHook(deps: {
+  kc: k8s.KubeConfig;
+  metrics: Metrics;
+  log: Logger;
+  openDictionary?: DictionaryOpener;
+}): TablespaceGuardHook {
+  const core = deps.kc.makeApiClient(k8s.CoreV1Api);
+  const storage = deps.kc.makeApiClient(k8s.StorageV1Api);
+  const open = deps.openDictionary ?? openRealDictionary;
+
+  /** Grows the managed database's data claim by `bytes` when its StorageClass allows it. */
+  async function growVolume(desired: DesiredState, bytes: number): Promise<string> {
+    const { namespace, name, spec } = desired.resolved;
+    if (!spec.database.managed)
+      return `the database volume is the limit; grow it by ${bytes} bytes by hand (existing database)`;
+    const claimName = databaseDataClaimName(name);
+    const claim = await core.readNamespacedPersistentVolumeClaim({ namespace, name: claimName });
+    const className = claim.spec?.storageClassName;
+    const sc = className
+      ? await storage.readStorageClass({ name: className }).catch(() => undefined)
+      : undefined;
+    if (!sc?.allowVolumeExpansion) {
+      return `the database volume ${claimName} is the limit and StorageClass ${className ?? '(default)'} does not allow expansion: grow it by ${bytes} bytes by hand`;
+    }
+    const current = parseQuantity(claim.spec?.resources?.requests?.storage ?? '0');
+    const target = formatGiB(current + bytes);
+    await core.patchNamespacedPersistentVolumeClaim(
+      { namespace, name: claimName, body: { spec: { resources: { requests: { storage: target } } } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    return `grew the database volume ${claimName} to ${target}`;
+  }
+
+  return {
+    async check(_restore: AlmaRestore, desired: DesiredState) {
+      const { spec } = desired.resolved;
+      const config = buildStepConfig(desired.resolved, desired.plan);
+      const credentials = await adminCredentials(core, desired);
+      const guard = new TablespaceGuard({
+        restore: { namespace: desired.resolved.namespace, name: desired.resolved.name },
+        targets: spec.institutions.map((i) => ({ institutionId: i.institutionId, tablespace: i.tablespace })),
+        alertRatio: spec.tablespaceGuard.alertRatio,
+        autoAddDatafiles: spec.tablespaceGuard.autoAddDatafiles,
+        metrics: deps.metrics,
+        openDictionary: () => open(config, credentials),
+        logger: deps.log,
+      });
+      const report = await guard.check();
+      const actions = [...report.actions];
+      const alerts = report.alert ? [report.message] : [];
+      if (report.volume.limited && spec.tablespaceGuard.autoGrowVolume) {
+        const action = await growVolume(desired, report.volume.bytesNeeded);
+        actions.push({ time: report.time, action });
+        alerts.push(action);
+      }
+      const tablespaces: AlmaRestoreStatus['tablespaces'] = report.tablespaces
+        .filter((t) => !t.error)
+        .map((t) => ({
+          institutionId: t.institutionId,
+          tablespace: t.tablespace,
+          usedRatio: t.usedRatio,
+          usedBytes: t.usedBytes,
+          allocatedBytes: t.allocatedBytes,
+          maxBytes: t.maxBytes,
+        }));
+      return {
+        tablespaces,
+        actions,
+        alerts,
+        pollAfterMs: parseDurationSeconds(spec.tablespaceGuard.interval) * 1000,
+      };
+    },
+  };
+}

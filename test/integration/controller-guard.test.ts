@@ -1,0 +1,135 @@
+// The tablespace guard inside the controller: while a restore is Importing, the reconciler polls
+// the target tablespace (here the dictionary double stands in for Oracle; credentials come from
+// a real Secret through the API), raises Degraded + an Event above the alert ratio, adds the
+// datafile the guard decided, and exports the gauge. Below the ratio nothing happens.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import * as k8s from '@kubernetes/client-node';
+import { createLogger } from '../../src/logging.js';
+import { createGuardHook } from '../../src/controller/guard-hook.js';
+import { startManager, type RunningManager } from '../../src/controller/manager.js';
+import { SMALLFILE_UNLIMITED_BLOCKS } from '../../src/oracle/dictionary-sizing.js';
+import { sharedControlPlane, waitFor, type ControlPlane } from '../support/control-plane.js';
+import { DictionaryDouble } from '../support/dictionary-double.js';
+import { FakeKubelet } from '../support/fake-kubelet.js';
+import { RestoreClient, managedRestore, stepResult } from '../support/restores.js';
+import { RUNNER_IMAGE } from '../support/controller-process.js';
+
+const FILE_MAX = SMALLFILE_UNLIMITED_BLOCKS * 8192;
+
+describe('tablespace guard in the controller', () => {
+  let cp: ControlPlane;
+  let manager: RunningManager;
+  let namespace: string;
+  const databases = new Map<string, DictionaryDouble>();
+  const seenPasswords: string[] = [];
+
+  before(async () => {
+    cp = await sharedControlPlane();
+    namespace = await cp.newNamespace('guard');
+    await cp.kubeConfig.makeApiClient(k8s.CoreV1Api).createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'oracle-admin' }, stringData: { password: 'Adm1n-pw' } },
+    });
+    const log = createLogger({ test: 'guard' }, { write: () => {} } as never);
+    manager = await startManager(
+      cp.kubeConfig,
+      {
+        watchNamespaces: [namespace],
+        metricsHost: '127.0.0.1',
+        metricsPort: 0,
+        leaderElect: false,
+        leaseNamespace: namespace,
+        leaseName: 'unused',
+        workers: 2,
+        maxConcurrentRestores: 5,
+        maxConcurrentPerDatabase: 1,
+        pvcBindTimeoutMs: 600_000,
+        databaseReadyTimeoutMs: 600_000,
+        runnerImage: RUNNER_IMAGE,
+      },
+      log,
+      (metrics) =>
+        createGuardHook({
+          kc: cp.kubeConfig,
+          metrics,
+          log,
+          openDictionary: async (config, credentials) => {
+            seenPasswords.push(credentials.password);
+            return databases.get(config.restore.name)!;
+          },
+        }),
+    );
+  });
+  after(async () => {
+    await manager?.stop();
+  });
+
+  async function importing(name: string, usedRatio: number) {
+    const db = new DictionaryDouble();
+    db.fill('USERS', Math.round(usedRatio * FILE_MAX) - 1024 * 1024);
+    databases.set(name, db);
+    const kubelet = new FakeKubelet(cp.kubeConfig);
+    const restores = new RestoreClient(cp.kubeConfig, namespace);
+    await restores.create(managedRestore(name, { tablespaceGuard: { interval: '2s' } }));
+    await restores.waitForPhase(name, 'Provisioning');
+    await kubelet.bindClaim(namespace, `${name}-staging`);
+    await kubelet.markStatefulSetReady(namespace, `${name}-db`);
+    for (const step of ['fetch', 'prepare'] as const) {
+      await kubelet.finishJob(namespace, `${name}-${step}-1`, { exitCode: 0, message: stepResult(step) });
+    }
+    await restores.waitForPhase(name, 'Importing');
+    return { db, restores };
+  }
+
+  it('fires at 0.86: Degraded, an Event, one datafile added, the gauge exported', async () => {
+    const { db, restores } = await importing('full', 0.86);
+    let restore = await restores.get('full');
+    await waitFor('the guard to report', async () => {
+      restore = await restores.get('full');
+      return (restore.status?.tablespaces?.length ?? 0) > 0 && (restore.status?.actions?.length ?? 0) > 0;
+    });
+    // The pass that saw 0.86 raised Degraded; once the datafile brought the fill back under the
+    // ratio, the next pass cleared it: both transitions are visible as the condition's history.
+    await waitFor('Degraded to clear after the datafile was added', async () => {
+      restore = await restores.get('full');
+      const degraded = restore.status?.conditions?.find((c) => c.type === 'Degraded');
+      return degraded?.status === 'False' && degraded.reason === 'AsExpected';
+    });
+    assert.equal(db.tablespaces.get('USERS')!.files.length, 2, 'exactly one datafile added');
+    assert.match(restore.status!.actions![0]!.action, /USERS/);
+    const ts = restore.status!.tablespaces![0]!;
+    assert.equal(ts.tablespace, 'USERS');
+    assert.ok(ts.usedRatio < 0.85, `back under the threshold after the action (${ts.usedRatio})`);
+    const events = await cp.kubeConfig
+      .makeApiClient(k8s.CoreV1Api)
+      .listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.name=full' });
+    const alert = events.items.find((e) => e.reason === 'TablespaceAlmostFull' && e.type === 'Warning');
+    assert.match(alert?.message ?? '', /USERS/);
+    assert.ok(events.items.some((e) => e.reason === 'TablespaceGrown'));
+    const text = await manager.metrics.registry.metrics();
+    const gauge = new RegExp(
+      `alma_restore_tablespace_used_ratio\\{namespace="${namespace}",restore="full",institution="3978",tablespace="USERS"\\} ([0-9.e-]+)`,
+    ).exec(text);
+    assert.ok(gauge, 'the gauge is exported with restore, institution and tablespace labels');
+    const value = Number(gauge[1]);
+    assert.ok(value > 0.3 && value < 0.85, `the gauge shows the fill after the action: ${value}`);
+    assert.ok(
+      seenPasswords.every((p) => p === 'Adm1n-pw'),
+      'credentials come from the Secret',
+    );
+  });
+
+  it('stays quiet at 0.84: no condition, no action', async () => {
+    const { db, restores } = await importing('fine', 0.84);
+    let restore = await restores.get('fine');
+    await waitFor('the guard to report', async () => {
+      restore = await restores.get('fine');
+      return (restore.status?.tablespaces?.length ?? 0) > 0;
+    });
+    assert.equal(restore.status?.conditions?.find((c) => c.type === 'Degraded')?.status, 'False');
+    assert.equal(restore.status?.actions?.length ?? 0, 0);
+    assert.equal(db.tablespaces.get('USERS')!.files.length, 1);
+    assert.ok(restore.status!.tablespaces![0]!.usedRatio > 0.83);
+  });
+});

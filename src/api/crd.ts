@@ -331,12 +331,13 @@ const managed = obj(
       'ORACLE_SID of the container database: a letter, then up to 11 letters or digits. Default ORCLCDB.',
       {
         pattern: PATTERNS.sid,
+        maxLength: 12,
         default: 'ORCLCDB',
       },
     ),
     pdb: str(
       'Name of the pluggable database the data goes into (ORACLE_PDB): a letter, then up to 29 letters, digits or _. Default ORCLPDB1.',
-      { pattern: PATTERNS.pdb, default: 'ORCLPDB1' },
+      { pattern: PATTERNS.pdb, maxLength: 30, default: 'ORCLPDB1' },
     ),
     characterSet: str(
       'Database character set. Only AL32UTF8, the Unicode set Alma needs. (The national character set is the image default, AL16UTF16.)',

@@ -36,11 +36,14 @@ export function parseQuantity(text: string): number {
   return Number(m[1]) * multiplier;
 }
 
+// Whole GiB, rounding up, but not for floating-point noise (100.00000000001 GiB is 100 GiB).
+const wholeGiB = (bytes: number) => Math.ceil(bytes / GiB - 1e-9);
+
 /** Bytes rounded up to whole GiB, as a quantity ("150Gi"). */
 export function formatGiB(bytes: number): string {
-  return `${Math.ceil(bytes / GiB)}Gi`;
+  return `${wholeGiB(bytes)}Gi`;
 }
 
 export function ceilToGiB(bytes: number): number {
-  return Math.ceil(bytes / GiB) * GiB;
+  return wholeGiB(bytes) * GiB;
 }

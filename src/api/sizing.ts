@@ -31,10 +31,9 @@ export function planSizing(spec: ResolvedSpec): SizingPlan {
   const warnings: string[] = [];
 
   const institutions: InstitutionPlan[] = spec.institutions.map((inst) => {
-    const bytes = Math.max(
-      MIN_TABLESPACE_BYTES,
-      ceilToGiB(estimatedDataBytes(inst.bibRecords, spec) * TABLESPACE_HEADROOM),
-    );
+    // = estimatedDataBytes x TABLESPACE_HEADROOM, computed without the round trip through 1.2.
+    const share = perMillion(inst.bibRecords, storage.gibPerMillionBibs * (1 - storage.stagingFraction));
+    const bytes = Math.max(MIN_TABLESPACE_BYTES, ceilToGiB(share));
     return {
       institutionId: inst.institutionId,
       bibRecords: inst.bibRecords,

@@ -5,6 +5,7 @@ import { createLogger } from '../logging.js';
 import { UserFacingError, EXIT } from '../errors.js';
 import { startManager, type ManagerOptions } from './manager.js';
 import { createGuardHook } from './guard-hook.js';
+import { isDuration, parseDurationSeconds } from '../api/duration.js';
 
 function parseBindAddress(value: string): { host: string; port: number } {
   const m = /^(.*):(\d+)$/.exec(value);
@@ -15,6 +16,18 @@ function parseBindAddress(value: string): { host: string; port: number } {
       EXIT.usage,
     );
   return { host: m[1] || '0.0.0.0', port: Number(m[2]) };
+}
+
+function durationMs(name: string) {
+  return (value: string) => {
+    if (!isDuration(value) || parseDurationSeconds(value) < 1)
+      throw new UserFacingError(
+        `${name} must be a duration like 15m or 1h30m, got ${JSON.stringify(value)}`,
+        'BadFlag',
+        EXIT.usage,
+      );
+    return parseDurationSeconds(value) * 1000;
+  };
 }
 
 function positiveInt(name: string) {
@@ -54,16 +67,16 @@ export function registerControllerCommand(program: Command): void {
       1,
     )
     .option(
-      '--pvc-bind-timeout <minutes>',
-      'fail a restore whose staging volume stays Pending this long',
-      positiveInt('--pvc-bind-timeout'),
-      15,
+      '--pvc-bind-timeout <duration>',
+      'fail a restore whose staging volume stays Pending this long (e.g. 15m)',
+      durationMs('--pvc-bind-timeout'),
+      15 * 60_000,
     )
     .option(
-      '--database-ready-timeout <minutes>',
-      'fail a restore whose managed database is not ready this long',
-      positiveInt('--database-ready-timeout'),
-      90,
+      '--database-ready-timeout <duration>',
+      'fail a restore whose managed database is not ready this long (e.g. 90m)',
+      durationMs('--database-ready-timeout'),
+      90 * 60_000,
     )
     .option('--runner-image <image>', 'image of the step Jobs (default: $RUNNER_IMAGE)')
     .option('--workers <n>', 'reconciles in flight at once (different restores)', positiveInt('--workers'), 2)
@@ -100,8 +113,8 @@ export function registerControllerCommand(program: Command): void {
         workers: opts.workers,
         maxConcurrentRestores: opts.maxConcurrentRestores,
         maxConcurrentPerDatabase: opts.maxConcurrentPerDatabase,
-        pvcBindTimeoutMs: opts.pvcBindTimeout * 60_000,
-        databaseReadyTimeoutMs: opts.databaseReadyTimeout * 60_000,
+        pvcBindTimeoutMs: opts.pvcBindTimeout,
+        databaseReadyTimeoutMs: opts.databaseReadyTimeout,
         runnerImage,
       };
       const manager = await startManager(kc, options, log, (metrics) =>

@@ -167,6 +167,7 @@ export class Reconciler {
           { plan: desired.plan },
           'Planning',
           'Sizing computed from the bib record counts',
+          [{ type: 'Planned', status: 'True', reason: 'Planned', message: planSummary(desired) }],
         );
       case 'Planning':
       case 'Queued':
@@ -297,6 +298,14 @@ export class Reconciler {
       {},
       'Provisioned',
       'Staging volume bound and database ready',
+      [
+        {
+          type: 'Provisioned',
+          status: 'True',
+          reason: 'Provisioned',
+          message: 'Staging volume bound and database ready',
+        },
+      ],
     );
   }
 
@@ -345,8 +354,8 @@ export class Reconciler {
       await this.writeStatus(restore, { steps: { ...restore.status?.steps, [step]: running } }, [
         {
           type: stepConditionType(step),
-          status: 'False',
-          reason: 'Running',
+          status: 'Unknown',
+          reason: 'StepRunning',
           message: `Job ${jobName} started (attempt ${attempt})`,
         },
       ]);
@@ -429,6 +438,16 @@ export class Reconciler {
     );
     return this.transition(restore, next, extra, result.reason, `${step}: ${result.message}`, [
       { type: stepConditionType(step), status: 'True', reason: result.reason, message: result.message },
+      ...(result.outcome === 'SucceededWithWarnings'
+        ? [
+            {
+              type: 'Degraded',
+              status: 'True' as const,
+              reason: 'SucceededWithWarnings',
+              message: `${step}: ${result.message}`,
+            },
+          ]
+        : []),
     ]);
   }
 
@@ -456,6 +475,10 @@ export class Reconciler {
       const report = await this.deps.guard!.check(restore, desired);
       const actions = [...(restore.status?.actions ?? []), ...(report.actions ?? [])].slice(-50);
       const degraded = report.alerts.length > 0;
+      // Warnings of an earlier step keep the restore Degraded; the guard only adds its own.
+      const warned = Object.entries(restore.status?.steps ?? {}).find(
+        ([, st]) => st?.phase === 'SucceededWithWarnings',
+      );
       await this.writeStatus(restore, { tablespaces: report.tablespaces, actions }, [
         degraded
           ? {
@@ -464,12 +487,19 @@ export class Reconciler {
               reason: 'TablespaceAlmostFull',
               message: report.alerts.join('; '),
             }
-          : {
-              type: 'Degraded',
-              status: 'False',
-              reason: 'AsExpected',
-              message: 'Tablespaces below the alert ratio',
-            },
+          : warned
+            ? {
+                type: 'Degraded',
+                status: 'True',
+                reason: 'SucceededWithWarnings',
+                message: `${warned[0]}: ${warned[1]?.message ?? ''}`,
+              }
+            : {
+                type: 'Degraded',
+                status: 'False',
+                reason: 'AsExpected',
+                message: 'Tablespaces below the alert ratio',
+              },
       ]);
       for (const alert of report.alerts)
         await this.deps.events.record(restore, 'Warning', 'TablespaceAlmostFull', alert);
@@ -800,13 +830,18 @@ const PHASES: Phase[] = [
   'Cancelled',
 ];
 
+function planSummary(desired: DesiredState): string {
+  const p = desired.plan;
+  return `${p.totalBibRecords} bib records in ${p.institutions.length} institution(s): staging ${p.stagingSize}, database ${p.databaseSize}`;
+}
+
 function isStep(s: string): s is StepName {
   return s === 'fetch' || s === 'prepare' || s === 'import' || s === 'verify';
 }
 
 /** Ready / Progressing / Failed, derived from the phase. */
 export function phaseConditions(phase: Phase, reason: string, message: string): ConditionInput[] {
-  const active = !TERMINAL_PHASES.has(phase) && phase !== 'Failed' && phase !== 'Suspended';
+  const active = !TERMINAL_PHASES.has(phase) && !['Failed', 'Suspended', 'Queued'].includes(phase);
   return [
     { type: 'Ready', status: phase === 'Succeeded' ? 'True' : 'False', reason, message },
     { type: 'Progressing', status: active ? 'True' : 'False', reason, message },

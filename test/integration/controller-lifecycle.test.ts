@@ -95,6 +95,16 @@ describe('AlmaRestore controller', () => {
     assert.equal(done.status?.progress, 100);
     assert.equal(condition(done, 'Ready')?.status, 'True');
     assert.equal(condition(done, 'Failed')?.status, 'False');
+    for (const type of [
+      'Planned',
+      'Provisioned',
+      'FetchSucceeded',
+      'PrepareSucceeded',
+      'ImportSucceeded',
+      'VerifySucceeded',
+    ]) {
+      assert.equal(condition(done, type)?.status, 'True', `${type} condition`);
+    }
     for (const [step] of STEPS) {
       assert.equal(done.status?.steps?.[step]?.phase, 'Succeeded', `${step} recorded`);
       assert.deepEqual(done.status?.steps?.[step]?.summary, { step });
@@ -177,6 +187,42 @@ describe('AlmaRestore controller', () => {
     });
     assert.equal(claims.items.filter((c) => c.metadata?.name === 'c1-staging').length <= 1, true);
     assert.equal((await apps.listNamespacedStatefulSet({ namespace: ns })).items.length, 1);
+  });
+
+  it("fails clearly when the staging volume cannot bind, with the storage layer's reason", async () => {
+    const ns = await cp.newNamespace('nostorage');
+    await controllerFor(ns, ['--pvc-bind-timeout=3s']);
+    const restores = new RestoreClient(cp.kubeConfig, ns);
+    await restores.create(managedRestore('big'));
+    await restores.waitForPhase('big', 'Provisioning');
+    // What the external provisioner reports when a quota or the pool is too small.
+    const claim = await core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: 'big-staging' });
+    const now = new Date();
+    await core.createNamespacedEvent({
+      namespace: ns,
+      body: {
+        metadata: { name: 'big-staging.provisioning' },
+        involvedObject: {
+          kind: 'PersistentVolumeClaim',
+          name: 'big-staging',
+          namespace: ns,
+          uid: claim.metadata?.uid,
+        },
+        type: 'Warning',
+        reason: 'ProvisioningFailed',
+        message: 'exceeded quota: storage, requested: 70Gi, limited: 50Gi',
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+        source: { component: 'persistentvolume-controller' },
+      },
+    });
+    const failed = await restores.waitForPhase('big', 'Failed');
+    assert.equal(failed.status?.failedStep, 'provision');
+    const message = condition(failed, 'Failed')?.message ?? '';
+    assert.match(message, /staging volume big-staging \(\d+Gi\) is still Pending/);
+    assert.match(message, /ProvisioningFailed: exceeded quota/);
+    assert.equal(condition(failed, 'Failed')?.reason, 'StorageUnavailable');
   });
 
   it('suspends, resumes and cancels', async () => {

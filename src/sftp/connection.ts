@@ -36,6 +36,8 @@ export interface RemoteEntry {
 
 export class SftpSession {
   private closed = false;
+  /** Rejecters of requests in flight: a dead connection must fail them, not leave them hanging. */
+  private readonly inflight = new Set<(err: Error) => void>();
   constructor(
     private readonly client: SftpClient,
     readonly sftp: SFTPWrapper,
@@ -48,15 +50,40 @@ export class SftpSession {
 
   markClosed(): void {
     this.closed = true;
+    const err = Object.assign(new Error('SFTP connection closed'), { code: 'ECONNRESET' });
+    for (const reject of this.inflight) reject(err);
+    this.inflight.clear();
+  }
+
+  /** Runs one SFTP request so that it fails when the connection closes. */
+  private track<T>(start: (resolve: (v: T) => void, reject: (e: unknown) => void) => void): Promise<T> {
+    if (this.closed)
+      return Promise.reject(Object.assign(new Error('SFTP connection closed'), { code: 'ECONNRESET' }));
+    return new Promise<T>((resolve, reject) => {
+      const fail = (e: unknown) => reject(e);
+      this.inflight.add(fail);
+      start(
+        (v) => {
+          this.inflight.delete(fail);
+          resolve(v);
+        },
+        (e) => {
+          this.inflight.delete(fail);
+          reject(e);
+        },
+      );
+    });
   }
 
   async list(dir: string): Promise<RemoteEntry[]> {
-    const items = await this.client.list(dir);
+    const items = await this.track<SftpClient.FileInfo[]>((resolve, reject) => {
+      this.client.list(dir).then(resolve, reject);
+    });
     return items.map((i) => ({ name: i.name, size: i.size, mtimeMs: i.modifyTime, isFile: i.type === '-' }));
   }
 
   open(file: string): Promise<Buffer> {
-    return new Promise((resolve, reject) =>
+    return this.track((resolve, reject) =>
       this.sftp.open(file, 'r', (err, handle) => (err ? reject(err) : resolve(handle))),
     );
   }
@@ -67,7 +94,7 @@ export class SftpSession {
 
   /** One read; may return fewer bytes than asked (0 at end of file). */
   read(handle: Buffer, position: number, length: number): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
+    return this.track((resolve, reject) => {
       const buf = Buffer.allocUnsafe(length);
       this.sftp.read(handle, buf, 0, length, position, (err, n) =>
         err ? reject(err) : resolve(n === length ? buf : buf.subarray(0, n)),
@@ -137,8 +164,14 @@ async function connectOnce(
       // Password users often also have keyboard-interactive only; try it with the same password.
       tryKeyboard: Boolean(c.password),
     });
-    session = new SftpSession(client, sftp, observer.seen?.fingerprint ?? '');
-    return session;
+    const s = new SftpSession(client, sftp, observer.seen?.fingerprint ?? '');
+    session = s;
+    // Listen on ssh2 itself too: ssh2-sftp-client's global listeners may swallow a second event.
+    const raw = (client as unknown as { client: NodeJS.EventEmitter }).client;
+    raw.on('close', () => s.markClosed());
+    raw.on('end', () => s.markClosed());
+    sftp.on('close', () => s.markClosed());
+    return s;
   } catch (err) {
     await client.end().catch(() => undefined);
     if (observer.seen && !observer.seen.ok) {

@@ -37,7 +37,10 @@ function terminationLogPath(settings: FetchSettings | undefined): string {
 }
 
 /** Runs the step and publishes its result; returns the exit code. Used by the CLI and tests. */
-export async function fetchCommand(flags: FetchFlags, deps: Partial<FetchDeps> = {}): Promise<number> {
+export async function fetchCommand(
+  flags: FetchFlags,
+  deps: Partial<FetchDeps> & { print?: (line: string) => void } = {},
+): Promise<number> {
   const log: Logger = deps.log ?? createLogger({ step: 'fetch' });
   let settings: FetchSettings | undefined;
   let report: FetchReport | undefined;
@@ -83,7 +86,7 @@ export async function fetchCommand(flags: FetchFlags, deps: Partial<FetchDeps> =
   } catch (err) {
     log.error({ err: errorMessage(err) }, 'could not write the fetch report');
   }
-  process.stdout.write(JSON.stringify(result) + '\n');
+  (deps.print ?? ((line: string) => process.stdout.write(line)))(JSON.stringify(result) + '\n');
   return exitCode;
 }
 

@@ -85,7 +85,12 @@ async function safeParent(localDir: string, rel: string): Promise<string> {
   return target;
 }
 
-async function writeMember(entry: ReadEntry, rel: string, opts: ExtractOptions): Promise<ExtractedFile> {
+async function writeMember(
+  entry: ReadEntry,
+  rel: string,
+  opts: ExtractOptions,
+  signal: AbortSignal,
+): Promise<ExtractedFile> {
   const known = opts.state.files[rel];
   const target = await safeParent(opts.localDir, rel);
   const hash = createHash('sha256');
@@ -102,7 +107,7 @@ async function writeMember(entry: ReadEntry, rel: string, opts: ExtractOptions):
   if (known && known.size === entry.size && existing?.isFile() && existing.size === entry.size) {
     // Complete from an earlier run: let the bytes pass, and check they are the same bytes.
     opts.progress.currentFile = `${rel} (verifying)`;
-    await pipeline(entry, tap, new Writable({ write: (_c, _e, cb) => cb() }));
+    await pipeline(entry, tap, new Writable({ write: (_c, _e, cb) => cb() }), { signal });
     const sha256 = hash.digest('hex');
     if (sha256 !== known.sha256) {
       throw badDelivery(
@@ -127,7 +132,7 @@ async function writeMember(entry: ReadEntry, rel: string, opts: ExtractOptions):
       mode: 0o644,
       flush: true,
     });
-    await pipeline(entry, tap, out);
+    await pipeline(entry, tap, out, { signal });
     if (size !== entry.size) throw badDelivery(`${rel}: tar says ${entry.size} bytes, got ${size}`);
     await rename(tmp, target);
   } catch (err) {
@@ -189,6 +194,8 @@ export async function extractTarGz(
   const files: ExtractedFile[] = [];
   const pending: Promise<void>[] = [];
   let failure: unknown;
+  // Cancels the file being written when the stream fails (its entry would never end).
+  const abort = new AbortController();
   const parser = new Parser({ strict: true });
   const fail = (err: unknown) => {
     if (failure === undefined) failure = err;
@@ -222,10 +229,12 @@ export async function extractTarGz(
     }
     entry.pause();
     pending.push(
-      writeMember(entry, verdict.rel, opts).then(async (f) => {
-        files.push(f);
-        await opts.onFileComplete?.(f);
-      }, fail),
+      writeMember(entry, verdict.rel, opts, abort.signal)
+        .then(async (f) => {
+          files.push(f);
+          await opts.onFileComplete?.(f);
+        })
+        .catch(fail),
     );
   });
   const sink: Writable = new Writable({
@@ -249,8 +258,10 @@ export async function extractTarGz(
     await Promise.all(pending);
     if (failure !== undefined) throw failure;
   } catch (err) {
+    const cause = failure ?? err;
+    abort.abort(cause);
     await Promise.allSettled(pending);
-    throw classifyStreamError(failure ?? err, opts.label);
+    throw classifyStreamError(cause, opts.label);
   }
   return files.sort((a, b) => (a.name < b.name ? -1 : 1));
 }

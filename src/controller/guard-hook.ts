@@ -14,7 +14,7 @@ import type { DictionarySession } from '../oracle/dictionary.js';
 import { openDictionary } from '../oracle/dictionary-oracledb.js';
 import { databaseDataClaimName } from '../resources/names.js';
 import type { Metrics } from '../runtime/metrics.js';
-import type { StepConfig } from '../steps/config.js';
+import { institutionLayout, type StepConfig } from '../steps/config.js';
 import type { DesiredState } from './desired.js';
 import type { TablespaceGuardHook } from './reconciler.js';
 import { TablespaceGuard } from './tablespace-guard.js';
@@ -113,7 +113,15 @@ export function createGuardHook(deps: {
           allocatedBytes: t.allocatedBytes,
           maxBytes: t.maxBytes,
         }));
+      const session = await open(config, credentials);
+      let importFraction: number | undefined;
+      try {
+        importFraction = await readImportFraction(session, config);
+      } finally {
+        await session.close();
+      }
       return {
+        ...(importFraction !== undefined ? { importFraction } : {}),
         tablespaces,
         actions,
         alerts,
@@ -121,4 +129,23 @@ export function createGuardHook(deps: {
       };
     },
   };
+}
+
+/**
+ * How much of the import is done, 0..1, from the Data Pump jobs in the database. The import step
+ * runs the institutions in order, so those before the one with a live job are complete; with no
+ * live job at all the fraction is unknown (not started yet, or finished: the Job says which).
+ */
+export async function readImportFraction(
+  session: Pick<DictionarySession, 'dataPumpProgress'>,
+  config: StepConfig,
+): Promise<number | undefined> {
+  const progress = [];
+  for (const inst of config.institutions) {
+    progress.push(await session.dataPumpProgress(institutionLayout(config, inst).dataPumpJobName));
+  }
+  const current = progress.findLastIndex((p) => p !== undefined);
+  if (current < 0) return undefined;
+  const done = current * 100 + (progress[current]!.percent ?? 0);
+  return done / (100 * config.institutions.length);
 }

@@ -47,6 +47,8 @@ export interface TablespaceGuardHook {
     Pick<AlmaRestoreStatus, 'tablespaces' | 'actions'> & {
       alerts: string[];
       pollAfterMs: number;
+      /** Share of the import done (0..1), when the database can tell. */
+      importFraction?: number;
     }
   >;
 }
@@ -479,7 +481,13 @@ export class Reconciler {
       const warned = Object.entries(restore.status?.steps ?? {}).find(
         ([, st]) => st?.phase === 'SucceededWithWarnings',
       );
-      await this.writeStatus(restore, { tablespaces: report.tablespaces, actions }, [
+      const progress: Partial<AlmaRestoreStatus> = {};
+      if (report.importFraction !== undefined) {
+        progress.progress = overallProgress('Importing', report.importFraction);
+        progress.progressMessage = `Importing: Data Pump reports ${Math.round(report.importFraction * 100)}% done`;
+        if (progress.progress > (restore.status?.progress ?? 0)) this.markProgress(restore);
+      }
+      await this.writeStatus(restore, { tablespaces: report.tablespaces, actions, ...progress }, [
         degraded
           ? {
               type: 'Degraded',
@@ -755,10 +763,7 @@ export class Reconciler {
       );
       if (phase !== 'Failed')
         await this.deps.events.record(restore, 'Normal', reason, `${from} -> ${phase}: ${message}`);
-      this.deps.metrics.lastProgressTimestamp.set(
-        { namespace: restore.metadata.namespace!, restore: restore.metadata.name },
-        this.now().getTime() / 1000,
-      );
+      this.markProgress(restore);
     }
     return {
       requeueAfterMs:
@@ -797,6 +802,14 @@ export class Reconciler {
     restore.status = updated.status;
     restore.metadata.resourceVersion = updated.metadata.resourceVersion;
     this.exportMetrics(updated);
+  }
+
+  /** Feeds the Stalled alert: the restore moved (a phase change, or the import's percent grew). */
+  private markProgress(restore: AlmaRestore) {
+    this.deps.metrics.lastProgressTimestamp.set(
+      { namespace: restore.metadata.namespace!, restore: restore.metadata.name },
+      this.now().getTime() / 1000,
+    );
   }
 
   private exportMetrics(restore: AlmaRestore) {

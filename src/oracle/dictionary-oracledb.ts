@@ -10,6 +10,7 @@ import {
 } from './connection.js';
 import type {
   ConstraintInfo,
+  DataPumpProgress,
   DatabaseInfo,
   DatafileInfo,
   DictionarySession,
@@ -27,6 +28,7 @@ import type {
   VpdPolicy,
 } from './dictionary.js';
 import * as q from './sql/dictionary.js';
+import { SQL_JOB_PROGRESS } from './sql/datapump.js';
 
 type Row = Record<string, unknown>;
 
@@ -142,6 +144,16 @@ export class OracleDictionary implements DictionarySession {
       name,
       path: str(d.DIRECTORY_PATH),
       grants: grants.map((g) => ({ grantee: str(g.GRANTEE), privilege: str(g.PRIVILEGE) })),
+    };
+  }
+
+  async dataPumpProgress(jobName: string): Promise<DataPumpProgress | undefined> {
+    const [row] = await this.rows(SQL_JOB_PROGRESS, { job_name: jobName });
+    if (!row) return undefined;
+    const total = num(row.TOTALWORK);
+    return {
+      state: str(row.STATE),
+      ...(total > 0 ? { percent: Math.min(100, (100 * num(row.SOFAR)) / total) } : {}),
     };
   }
 

@@ -178,6 +178,14 @@ export interface DictionaryReader {
   statistics(schema: string): Promise<StatsInfo>;
   /** Tries a login (one attempt; counts against the profile's FAILED_LOGIN_ATTEMPTS). */
   canLogin(username: string, password: string): Promise<boolean>;
+  /** A Data Pump job's state and percent done; undefined when no such job exists (any more). */
+  dataPumpProgress(jobName: string): Promise<DataPumpProgress | undefined>;
+}
+
+export interface DataPumpProgress {
+  state: string;
+  /** 0..100 from V$SESSION_LONGOPS; undefined before Data Pump has sized the work. */
+  percent?: number;
 }
 
 /** The actions. Each is one statement or PL/SQL call (Oracle commits DDL itself). */

@@ -120,8 +120,9 @@ describe('tablespace guard in the controller', () => {
     );
   });
 
-  it('stays quiet at 0.84: no condition, no action', async () => {
+  it('stays quiet at 0.84: no condition, no action; progress follows Data Pump', async () => {
     const { db, restores } = await importing('fine', 0.84);
+    db.dataPumpJobs.set('ALMA_FINE_3978', { state: 'EXECUTING', percent: 50 });
     let restore = await restores.get('fine');
     await waitFor('the guard to report', async () => {
       restore = await restores.get('fine');
@@ -131,5 +132,10 @@ describe('tablespace guard in the controller', () => {
     assert.equal(restore.status?.actions?.length ?? 0, 0);
     assert.equal(db.tablespaces.get('USERS')!.files.length, 1);
     assert.ok(restore.status!.tablespaces![0]!.usedRatio > 0.83);
+    await waitFor('the import progress in status', async () => {
+      restore = await restores.get('fine');
+      return restore.status?.progress === 65; // halfway between Importing (40) and Verifying (90)
+    });
+    assert.match(restore.status?.progressMessage ?? '', /Data Pump reports 50% done/);
   });
 });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { StepConfig } from '../../src/steps/config.js';
 import type {
   ConstraintInfo,
+  DataPumpProgress,
   DatabaseInfo,
   DatafileInfo,
   DictionarySession,
@@ -305,6 +306,14 @@ export class DictionaryDouble implements DictionarySession {
       neverAnalyzed: tables.filter((t) => !t.analyzed).length,
       stale: tables.filter((t) => t.analyzed && t.stale).length,
     };
+  }
+
+  /** Data Pump jobs the double knows, by name (what DBA_DATAPUMP_JOBS + V$SESSION_LONGOPS show). */
+  readonly dataPumpJobs = new Map<string, DataPumpProgress>();
+
+  async dataPumpProgress(jobName: string): Promise<DataPumpProgress | undefined> {
+    const job = this.dataPumpJobs.get(jobName);
+    return job ? { ...job } : undefined;
   }
 
   async canLogin(username: string, password: string): Promise<boolean> {

@@ -8,6 +8,12 @@ import { freePort, waitFor } from './control-plane.js';
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const RUNNER_IMAGE = 'registry.example.test/alma-restore-operator:test';
 
+// Controllers still running when the test process exits are killed with it (one listener for all).
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export interface ControllerProcess {
   port: number;
   child: ChildProcess;
@@ -48,7 +54,8 @@ export async function startController(opts: {
   child.stdout!.pipe(out);
   child.stderr!.pipe(out);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  process.once('exit', () => child.kill('SIGKILL'));
+  running.add(child);
+  void exited.then(() => running.delete(child));
   await waitFor(`controller to serve /readyz on ${port} (log: ${logFile})`, async () => {
     if (child.exitCode !== null) throw new Error(`controller exited with ${child.exitCode}; see ${logFile}`);
     const res = await fetch(`http://127.0.0.1:${port}/readyz`);

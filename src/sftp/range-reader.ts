@@ -15,7 +15,7 @@ export interface ReadTuning {
   window: number;
 }
 
-export const DEFAULT_TUNING: ReadTuning = { chunkBytes: 128 * 1024, window: 32 };
+export const DEFAULT_TUNING: ReadTuning = { chunkBytes: 255 * 1024, window: 16 };
 
 async function readExactly(
   session: SftpSession,

@@ -1,0 +1,183 @@
+// Benchmark of the fetch step against the runbook's way, on one loopback OpenSSH server:
+//   (a) runbook: OpenSSH `sftp` downloads the parts, then `cat parts | tar xzf -`
+//   (b) `alma-restore fetch` (stream mode)
+//   (c) the machine's limit for the same data: `cat parts | gzip -dc > /dev/null`
+// Prints wall time and peak disk for each and the ratios b/a and b/c. All figures of one run are
+// measured in that run. Size: BENCH_FETCH_GIB (extracted GiB, default 2); work dir BENCH_DIR;
+// BENCH_FETCH_RANDOM_QUARTERS (0-4, default 4: vendor dumps are already compressed).
+//   node --import tsx bench/fetch/run.ts
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { buildDelivery } from '../../test/support/delivery.js';
+import { startSshd } from '../../test/support/sshd.js';
+
+const GIB = Number(process.env.BENCH_FETCH_GIB ?? '2');
+const ROOT = process.env.BENCH_DIR ?? '/tmp/alma-fetch-bench';
+const C = '3975';
+const I = '3978';
+
+function dirBytes(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    try {
+      n += e.isDirectory() ? dirBytes(p) : statSync(p).size;
+    } catch {
+      // renamed or removed while we looked
+    }
+  }
+  return n;
+}
+
+/** Runs `fn`, sampling the size of `dirs` every 200 ms; returns wall seconds and peak bytes. */
+async function measure(dirs: string[], fn: () => Promise<void>): Promise<{ seconds: number; peak: number }> {
+  let peak = 0;
+  const sample = () => {
+    peak = Math.max(
+      peak,
+      dirs.reduce((n, d) => n + dirBytes(d), 0),
+    );
+  };
+  const timer = setInterval(sample, 200);
+  const t0 = process.hrtime.bigint();
+  await fn();
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  clearInterval(timer);
+  sample();
+  return { seconds, peak };
+}
+
+function run(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], ...opts });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${cmd} exited ${code}: ${err.slice(-2000)}`)),
+    );
+  });
+}
+
+const gib = (n: number) => (n / 1024 ** 3).toFixed(2);
+
+async function main() {
+  rmSync(ROOT, { recursive: true, force: true });
+  mkdirSync(ROOT, { recursive: true });
+  const drop = path.join(ROOT, 'drop');
+  const dumpBytes = 256 * 1024 * 1024;
+  const dumpFiles = Math.max(1, Math.round((GIB * 1024 ** 3) / dumpBytes));
+  console.log(`building a delivery of ${dumpFiles} x 256 MiB dump files (gzip -1, 256 MiB parts) ...`);
+  const tb = Date.now();
+  const [built] = buildDelivery({
+    dir: drop,
+    customerId: C,
+    institutions: [{ institutionId: I, dumpFiles, dumpBytes }],
+    partBytes: 256 * 1024 * 1024,
+    gzipLevel: 1,
+    randomQuarters: Number(process.env.BENCH_FETCH_RANDOM_QUARTERS ?? '4'),
+  });
+  if (!built) throw new Error('no delivery built');
+  console.log(
+    `built in ${((Date.now() - tb) / 1000).toFixed(0)} s: ${gib(built.extractedBytes)} GiB extracted, ` +
+      `${gib(built.compressedBytes)} GiB compressed in ${built.parts.length} parts`,
+  );
+  const server = await startSshd({ dir: path.join(ROOT, 'sshd') });
+  const keyFile = path.join(ROOT, 'sshd', 'client_ed25519');
+  const knownHosts = path.join(ROOT, 'known_hosts');
+  writeFileSync(knownHosts, server.knownHostsLine + '\n');
+  const partPaths = built.parts.map((p) => path.join(drop, p));
+  try {
+    // Warm the page cache the same way for everyone.
+    execFileSync('bash', ['-c', 'cat "$@" > /dev/null', 'sh', ...partPaths]);
+
+    const limit = await measure([], () =>
+      run('bash', ['-c', 'cat "$@" | gzip -dc > /dev/null', 'sh', ...partPaths]),
+    );
+
+    const dirA = path.join(ROOT, 'a');
+    mkdirSync(dirA);
+    const batch = path.join(ROOT, 'sftp-batch');
+    writeFileSync(batch, built.parts.map((p) => `get ${path.join(drop, p)} ${dirA}/\n`).join(''));
+    const a = await measure([dirA], async () => {
+      await run('sftp', [
+        '-q',
+        '-b',
+        batch,
+        '-P',
+        String(server.port),
+        '-i',
+        keyFile,
+        '-o',
+        `UserKnownHostsFile=${knownHosts}`,
+        '-o',
+        'StrictHostKeyChecking=yes',
+        '-o',
+        'BatchMode=yes',
+        `${server.user}@${server.host}`,
+      ]);
+      await run('bash', ['-c', 'cat local_backup_final_*_tar.gz.* | tar xzf -'], { cwd: dirA });
+    });
+    rmSync(dirA, { recursive: true, force: true });
+
+    const dirB = path.join(ROOT, 'b');
+    mkdirSync(dirB);
+    const creds = path.join(ROOT, 'creds');
+    mkdirSync(creds);
+    writeFileSync(path.join(creds, 'username'), server.user);
+    writeFileSync(path.join(creds, 'privateKey'), server.clientPrivateKey);
+    writeFileSync(path.join(creds, 'knownHosts'), server.knownHostsLine + '\n');
+    const cli = path.resolve(import.meta.dirname, '../../src/cli.ts');
+    const b = await measure([dirB], () =>
+      run(process.execPath, [
+        '--import',
+        'tsx',
+        cli,
+        'fetch',
+        '--host',
+        server.host,
+        '--port',
+        String(server.port),
+        '--directory',
+        drop,
+        '--customer',
+        C,
+        '--institution',
+        I,
+        '--credentials-dir',
+        creds,
+        '--dest',
+        dirB,
+        '--stable-for',
+        '0',
+        '--progress-interval',
+        '30',
+        '--termination-log',
+        '/dev/null',
+      ]),
+    );
+    rmSync(dirB, { recursive: true, force: true });
+
+    const row = (label: string, r: { seconds: number; peak: number }) =>
+      console.log(
+        `${label.padEnd(44)} ${r.seconds.toFixed(1).padStart(7)} s  ${gib(r.peak).padStart(6)} GiB peak disk`,
+      );
+    console.log(
+      `\nextracted ${gib(built.extractedBytes)} GiB, compressed ${gib(built.compressedBytes)} GiB, ${built.parts.length} parts`,
+    );
+    row('(a) runbook: sftp get parts; cat | tar xzf', a);
+    row('(b) alma-restore fetch (stream)', b);
+    row('(c) limit: cat parts | gzip -dc > /dev/null', limit);
+    console.log(`\nb/a time ${(b.seconds / a.seconds).toFixed(2)} (target <= 0.7)`);
+    console.log(`b/a peak disk ${(b.peak / a.peak).toFixed(2)} (target <= 0.55)`);
+    console.log(`b/c time ${(b.seconds / limit.seconds).toFixed(2)} (target <= 1.5)`);
+  } finally {
+    await server.stop();
+    if (!process.env.BENCH_KEEP) rmSync(ROOT, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

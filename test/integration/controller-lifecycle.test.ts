@@ -356,5 +356,12 @@ describe('AlmaRestore controller', () => {
       await b.metrics(),
       /alma_restore_phase\{namespace="[^"]+",restore="l1",phase="Fetching"\} 1/,
     );
+    // Graceful shutdown: SIGTERM drains, releases the lease for a quick hand-over, exits 0.
+    assert.equal(await b.stop(), 0);
+    const released = await coordination.readNamespacedLease({
+      namespace: ns,
+      name: 'alma-restore-operator-leader',
+    });
+    assert.equal(released.spec?.holderIdentity ?? '', '');
   });
 });

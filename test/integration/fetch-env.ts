@@ -1,6 +1,6 @@
 // Shared set-up for the fetch tests: a real sshd, a credentials directory, and a runner that calls
 // the fetch command in-process with a captured log and a fast retry policy.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/logging.js';
@@ -84,6 +84,7 @@ export async function runFetchCommand(
     },
   );
   const result = JSON.parse(readFileSync(terminationLog, 'utf8')) as StepResult;
+  rmSync(terminationLog);
   let report: FetchRun['report'];
   if (result.reportPath) report = JSON.parse(readFileSync(result.reportPath, 'utf8')) as FetchRun['report'];
   return { code, result, logs, report };

@@ -243,7 +243,9 @@ describe('helm install + the controller as the chart ServiceAccount', () => {
       const logs = await Promise.all(
         (await readdir(logDir)).map((f) => readFile(path.join(logDir, f), 'utf8')),
       );
-      throw new Error(`${(err as Error).message}\n--- controller log ---\n${logs.join('\n').slice(-4000)}`);
+      throw new Error(`${(err as Error).message}\n--- controller log ---\n${logs.join('\n').slice(-4000)}`, {
+        cause: err,
+      });
     }
 
     try {

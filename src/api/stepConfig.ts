@@ -60,6 +60,12 @@ export function buildStepConfig(restore: ResolvedAlmaRestore, plan: SizingPlan):
     },
     database: {
       connectString: connectString(restore),
+      // Redo logs are CDB-wide: prepare adds groups from CDB$ROOT, whose service is the SID.
+      ...(db.managed
+        ? {
+            rootConnectString: `${databaseName(restore.name)}.${restore.namespace}.svc:${ORACLE_PORT}/${db.managed.sid}`,
+          }
+        : {}),
       credentialsDir: SECRET_DIRS.dbAdmin,
       schemaPasswordFile: `${SECRET_DIRS.schema}/password`,
       directoryName: db.directoryName,

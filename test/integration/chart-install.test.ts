@@ -1,19 +1,22 @@
-// `helm install` of the chart into the real test control plane, then the controller runs with
-// the chart's ServiceAccount (a token from the TokenRequest API, nothing else) and drives a
-// restore from Pending to Succeeded: the chart's RBAC is sufficient. Actions outside it are
-// denied, and the Pod template passes the "restricted" Pod Security admission.
+// The install commands of docs/install.md, run verbatim against the real test control plane:
+// `helm install` (namespaced watch), then the controller runs with the chart's ServiceAccount (a
+// token from the TokenRequest API, nothing else) and drives a restore from Pending to Succeeded:
+// the chart's RBAC is sufficient. Actions outside it are denied, and the Pod template passes the
+// "restricted" Pod Security admission. Then the cluster-wide helm install and the plain
+// manifests/install.yaml (server-side apply, what `kubectl apply --server-side` does).
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
-import { sharedControlPlane, type ControlPlane } from '../support/control-plane.js';
+import { sharedControlPlane, waitFor, type ControlPlane } from '../support/control-plane.js';
 import { startController, type ControllerProcess } from '../support/controller-process.js';
 import { FakeKubelet } from '../support/fake-kubelet.js';
 import { RestoreClient, managedRestore, stepResult } from '../support/restores.js';
-import { CHART_DIR, findHelm, parseObjects, run, type K8sObject } from '../support/chart-tools.js';
+import { CHART_DIR, REPO_ROOT, findHelm, parseObjects, run, type K8sObject } from '../support/chart-tools.js';
 import type { StepName } from '../../src/steps/result.js';
 
 const STEPS: [StepName, string][] = [
@@ -37,7 +40,88 @@ async function expectForbidden(what: string, call: () => Promise<unknown>) {
   assert.fail(`${what} was allowed to the controller's ServiceAccount`);
 }
 
-describe('helm install + the controller as the chart ServiceAccount', () => {
+/** The command of docs/install.md's block marked `<!-- tested: id -->`, as argv. */
+async function documentedCommand(id: string): Promise<string[]> {
+  const doc = await readFile(path.join(REPO_ROOT, 'docs', 'install.md'), 'utf8');
+  const m = new RegExp(`<!-- tested: ${id} -->\\n\`\`\`sh\\n([^\`]+)\`\`\``).exec(doc);
+  assert.ok(m, `docs/install.md has no tested block ${id}`);
+  const text = m[1]!.trim();
+  assert.doesNotMatch(text, /["'\\$;|&\n]/, `${id}: keep tested commands free of shell syntax`);
+  return text.split(/\s+/);
+}
+
+/** A kubeconfig that authenticates with a TokenRequest token of the ServiceAccount, nothing else. */
+async function serviceAccountKubeconfig(cp: ControlPlane, namespace: string, sa: string, file: string) {
+  const core = cp.kubeConfig.makeApiClient(k8s.CoreV1Api);
+  const token = await core.createNamespacedServiceAccountToken({
+    name: sa,
+    namespace,
+    body: { spec: { audiences: [], expirationSeconds: 3600 } },
+  });
+  assert.ok(token.status?.token, 'TokenRequest returned a token');
+  const admin = YAML.parse(await readFile(cp.kubeconfigPath, 'utf8')) as {
+    clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
+  };
+  await writeFile(
+    file,
+    YAML.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'test', cluster: admin.clusters[0]!.cluster }],
+      users: [{ name: sa, user: { token: token.status!.token } }],
+      contexts: [{ name: 'sa', context: { cluster: 'test', user: sa } }],
+      'current-context': 'sa',
+    }),
+    { mode: 0o600 },
+  );
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(file);
+  return kc;
+}
+
+/** The resource path of the kinds manifests/install.yaml holds. */
+function resourcePath(obj: K8sObject): string {
+  const plural: Record<string, string> = {
+    Namespace: 'namespaces',
+    CustomResourceDefinition: 'customresourcedefinitions',
+    ServiceAccount: 'serviceaccounts',
+    ClusterRole: 'clusterroles',
+    ClusterRoleBinding: 'clusterrolebindings',
+    Role: 'roles',
+    RoleBinding: 'rolebindings',
+    Service: 'services',
+    Deployment: 'deployments',
+  };
+  const resource = plural[obj.kind];
+  assert.ok(resource, `manifests/install.yaml holds an unexpected kind ${obj.kind}`);
+  const base = obj.apiVersion.includes('/') ? `/apis/${obj.apiVersion}` : `/api/${obj.apiVersion}`;
+  const ns = obj.metadata.namespace ? `/namespaces/${obj.metadata.namespace}` : '';
+  return `${base}${ns}/${resource}/${obj.metadata.name}`;
+}
+
+/** `kubectl apply --server-side` of one object: PATCH application/apply-patch+yaml, force. */
+async function serverSideApply(kc: k8s.KubeConfig, obj: K8sObject): Promise<void> {
+  const server = kc.getCurrentCluster()!.server;
+  const url = `${server}${resourcePath(obj)}?fieldManager=kubectl&force=true`;
+  const opts: https.RequestOptions = {
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/apply-patch+yaml' },
+  };
+  await kc.applyToHTTPSOptions(opts);
+  const body = JSON.stringify(obj);
+  const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = https.request(url, opts, (res) => {
+      let data = '';
+      res.on('data', (c: Buffer) => (data += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: data }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  assert.ok(status >= 200 && status < 300, `apply ${obj.kind} ${obj.metadata.name}: HTTP ${status} ${text}`);
+}
+
+describe('docs/install.md commands; the controller as the chart ServiceAccount', () => {
   let cp: ControlPlane;
   let helm: string;
   let work: string;
@@ -58,11 +142,15 @@ describe('helm install + the controller as the chart ServiceAccount', () => {
     cp = await sharedControlPlane();
     helm = findHelm();
     work = await mkdtemp(path.join(os.tmpdir(), 'alma-chart-install-'));
-    opNs = await cp.newNamespace('alma-op');
-    watchNs = await cp.newNamespace('alma-lib');
+    // The names docs/install.md uses (one control plane per test run: no clash).
+    opNs = 'alma-restore-system';
+    release = 'alma-restore-operator';
+    watchNs = 'library';
+    const core = cp.kubeConfig.makeApiClient(k8s.CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: watchNs } } }).catch((err: unknown) => {
+      if (statusCode(err) !== 409) throw err;
+    });
     otherNs = await cp.newNamespace('alma-other');
-    // Cluster-scoped names (ClusterRoles) carry the release name: unique per run.
-    release = `alma-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
   });
 
   after(async () => {
@@ -71,23 +159,19 @@ describe('helm install + the controller as the chart ServiceAccount', () => {
     await rm(work, { recursive: true, force: true });
   });
 
-  it('helm install succeeds with a namespaced watch and prints what to do next', async () => {
-    const r = await run(
-      helm,
-      helmArgs(
-        'install',
-        release,
-        CHART_DIR,
-        '--namespace',
-        opNs,
-        '--set',
-        `controller.watchNamespaces={${watchNs}}`,
-      ),
-    );
+  it('the documented namespaced `helm install` succeeds and prints what to do next', async () => {
+    const argv = await documentedCommand('helm-install-namespaced');
+    assert.equal(argv[0], 'helm');
+    assert.ok(argv.includes(`controller.watchNamespaces={${watchNs}}`));
+    assert.equal(path.resolve(REPO_ROOT, argv[3]!), CHART_DIR);
+    const r = await run(helm, helmArgs(...argv.slice(1)));
     assert.equal(r.code, 0, `helm install failed:\n${r.stdout}\n${r.stderr}`);
     installStdout = r.stdout;
     assert.match(installStdout, /STATUS: deployed/);
-    assert.match(installStdout, new RegExp(`rollout status deployment/${release}-alma-restore-operator`));
+    assert.match(
+      installStdout,
+      /kubectl -n alma-restore-system rollout status deployment\/alma-restore-operator\n/,
+    );
     assert.match(installStdout, new RegExp(`It watches AlmaRestores in: ${watchNs}\\.`));
     const got = await run(helm, helmArgs('get', 'manifest', release, '--namespace', opNs));
     assert.equal(got.code, 0, got.stderr);
@@ -145,31 +229,8 @@ describe('helm install + the controller as the chart ServiceAccount', () => {
   it('a token for the chart ServiceAccount is allowed what the controller needs and denied the rest', async () => {
     const core = cp.kubeConfig.makeApiClient(k8s.CoreV1Api);
     const sa = (manifest.find((o) => o.kind === 'ServiceAccount') as K8sObject).metadata.name;
-    const token = await core.createNamespacedServiceAccountToken({
-      name: sa,
-      namespace: opNs,
-      body: { spec: { audiences: [], expirationSeconds: 3600 } },
-    });
-    assert.ok(token.status?.token, 'TokenRequest returned a token');
-    const admin = YAML.parse(await readFile(cp.kubeconfigPath, 'utf8')) as {
-      clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
-    };
-    const cluster = admin.clusters[0]!.cluster;
     saKubeconfig = path.join(work, 'sa.kubeconfig');
-    await writeFile(
-      saKubeconfig,
-      YAML.stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 'test', cluster }],
-        users: [{ name: sa, user: { token: token.status!.token } }],
-        contexts: [{ name: 'sa', context: { cluster: 'test', user: sa } }],
-        'current-context': 'sa',
-      }),
-      { mode: 0o600 },
-    );
-    saConfig = new k8s.KubeConfig();
-    saConfig.loadFromFile(saKubeconfig);
+    saConfig = await serviceAccountKubeconfig(cp, opNs, sa, saKubeconfig);
     const saCore = saConfig.makeApiClient(k8s.CoreV1Api);
 
     // Allowed: get a named Secret in a watched namespace (the tablespace guard reads the admin Secret).
@@ -280,5 +341,67 @@ describe('helm install + the controller as the chart ServiceAccount', () => {
     }
     const log = await readFile(controller!.logFile, 'utf8');
     assert.doesNotMatch(log, /forbidden/i, 'no request of the controller was denied');
+  });
+  it('the documented cluster-wide `helm install` grants the controller every namespace, still no Secret listing', async () => {
+    await controller?.stop();
+    controller = undefined;
+    const un = await run(helm, helmArgs('uninstall', release, '--namespace', opNs, '--wait'));
+    assert.equal(un.code, 0, un.stderr);
+    const argv = await documentedCommand('helm-install-cluster-wide');
+    assert.ok(!argv.some((a) => a.includes('watchNamespaces')));
+    const r = await run(helm, helmArgs(...argv.slice(1)));
+    assert.equal(r.code, 0, `helm install failed:\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /It watches AlmaRestores in all namespaces\./);
+    const kc = await serviceAccountKubeconfig(
+      cp,
+      opNs,
+      'alma-restore-operator',
+      path.join(work, 'sa-cw.kubeconfig'),
+    );
+    // A changed CRD re-initialises its storage for a moment (429): retry like kubectl would.
+    await waitFor('AlmaRestores to be listable by the ServiceAccount', async () => {
+      await kc
+        .makeApiClient(k8s.CustomObjectsApi)
+        .listClusterCustomObject({ group: 'almarestore.io', version: 'v1alpha1', plural: 'almarestores' });
+      return true;
+    });
+    await kc.makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ namespace: otherNs, name: 'oracle-admin' });
+    await expectForbidden('list Secrets cluster-wide', () =>
+      kc.makeApiClient(k8s.CoreV1Api).listSecretForAllNamespaces(),
+    );
+    const un2 = await run(helm, helmArgs('uninstall', release, '--namespace', opNs, '--wait'));
+    assert.equal(un2.code, 0, un2.stderr);
+  });
+
+  it('the documented `kubectl apply --server-side -f manifests/install.yaml` applies cleanly', async () => {
+    const argv = await documentedCommand('kubectl-apply-manifests');
+    assert.deepEqual(argv, ['kubectl', 'apply', '--server-side', '-f', 'manifests/install.yaml']);
+    // No kubectl binary in the test kit: the same request kubectl sends (a server-side apply
+    // PATCH of each object, untyped, so that no field is lost in a client-side model).
+    const objects = parseObjects(await readFile(path.join(REPO_ROOT, argv[4]!), 'utf8'));
+    for (const obj of objects) await serverSideApply(cp.kubeConfig, obj);
+    const api = k8s.KubernetesObjectApi.makeApiClient(cp.kubeConfig);
+    const apps = cp.kubeConfig.makeApiClient(k8s.AppsV1Api);
+    const deploy = await apps.readNamespacedDeployment({
+      namespace: 'alma-restore-system',
+      name: 'alma-restore-operator',
+    });
+    assert.equal(deploy.spec?.replicas, 2);
+    const ns = await cp.kubeConfig
+      .makeApiClient(k8s.CoreV1Api)
+      .readNamespace({ name: 'alma-restore-system' });
+    assert.equal(ns.metadata?.labels?.['pod-security.kubernetes.io/enforce'], 'restricted');
+    const kc = await serviceAccountKubeconfig(
+      cp,
+      opNs,
+      'alma-restore-operator',
+      path.join(work, 'sa-m.kubeconfig'),
+    );
+    await kc
+      .makeApiClient(k8s.CustomObjectsApi)
+      .listClusterCustomObject({ group: 'almarestore.io', version: 'v1alpha1', plural: 'almarestores' });
+    // Clean up everything but the CRD (other tests use it) and the namespace.
+    for (const obj of objects.filter((o) => o.kind !== 'CustomResourceDefinition' && o.kind !== 'Namespace'))
+      await api.delete(obj);
   });
 });

@@ -2,15 +2,18 @@
 // the linter of the VS Code Docker extension) and checked against the image policy, and its two
 // build steps are replayed in clean folders: `npm run build` on exactly the build context that
 // .dockerignore lets through, then `npm ci --omit=dev` and the CLI run with an empty environment
-// (no PATH, no shell), as in the distroless runtime stage.
+// (no PATH, no shell), as in the distroless runtime stage, for `--help` and for
+// `alma-restore controller` against the test control plane.
 import assert from 'node:assert/strict';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { spawn } from 'node:child_process';
 import { validate } from 'dockerfile-utils';
 import { REPO_ROOT, run } from '../support/chart-tools.js';
+import { freePort, sharedControlPlane, waitFor } from '../support/control-plane.js';
 
 interface Instruction {
   keyword: string;
@@ -173,5 +176,37 @@ describe('container image (Dockerfile, production install)', () => {
     assert.match(r.stdout, /^Usage: alma-restore/m);
     for (const cmd of ['controller', 'plan', 'fetch', 'prepare', 'import', 'verify'])
       assert.match(r.stdout, new RegExp(`^\\s+${cmd}\\b`, 'm'), `command ${cmd} in --help`);
+  });
+  it('`alma-restore controller` from the production install starts against the test control plane', async () => {
+    const cp = await sharedControlPlane();
+    const ns = await cp.newNamespace('image');
+    const port = await freePort();
+    // Only KUBECONFIG: no PATH, no HOME, no shell.
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(app, 'dist', 'cli.js'),
+        'controller',
+        `--watch-namespace=${ns}`,
+        `--metrics-bind-address=127.0.0.1:${port}`,
+        '--runner-image=registry.example.test/alma-restore-operator:test',
+      ],
+      { cwd: app, env: { KUBECONFIG: cp.kubeconfigPath }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitFor(`the controller to serve /readyz on ${port}`, async () => {
+        if (child.exitCode !== null) throw new Error(`controller exited with ${child.exitCode}:\n${output}`);
+        return (await fetch(`http://127.0.0.1:${port}/readyz`)).ok;
+      });
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      assert.match(metrics, /^alma_restore_workqueue_depth /m);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0, `the controller did not stop cleanly on SIGTERM:\n${output}`);
   });
 });

@@ -37,7 +37,7 @@ const WATCHED_RULES: Record<string, string[]> = {
   'core/configmaps': ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
   'apps/statefulsets': ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
   'core/secrets': ['get'],
-  'core/events': ['create', 'patch'],
+  'core/events': ['create', 'patch', 'list'],
   'events.k8s.io/events': ['create', 'patch'],
 };
 

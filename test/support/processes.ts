@@ -55,6 +55,9 @@ export async function startManagedProcess(spec: ProcessSpec): Promise<ManagedPro
   });
   closeSync(fd);
   live.add(child);
+  // The harness must not keep a finished test process alive: the exit handler above (and the
+  // reaper, should that not run) stops the child.
+  child.unref();
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => {
       live.delete(child);

@@ -72,7 +72,7 @@ groups:
       {{- if .enabled }}
       - alert: AlmaRestoreOverdue
         expr: |-
-          time() - max by (namespace, restore) (alma_restore_last_success_timestamp_seconds) > {{ mul (int .afterDays) 86400 }}
+          time() - max by (namespace) (alma_restore_last_success_timestamp_seconds) > {{ mul (int .afterDays) 86400 }}
         for: {{ .for }}
         labels:
           severity: {{ .severity }}
@@ -80,8 +80,8 @@ groups:
           {{- toYaml . | nindent 10 }}
           {{- end }}
         annotations:
-          summary: {{`AlmaRestore {{ $labels.namespace }}/{{ $labels.restore }} has not succeeded for {{ $value | humanizeDuration }}.`}}
-          description: {{ printf "The last successful restore of AlmaRestore {{ $labels.namespace }}/{{ $labels.restore }} is more than %d days old. Alma delivers a Local Backup up to once a quarter: the restored copy is out of date." (int .afterDays) | quote }}
+          summary: {{`No AlmaRestore in namespace {{ $labels.namespace }} has succeeded for {{ $value | humanizeDuration }}.`}}
+          description: {{ printf "The newest successful restore in namespace {{ $labels.namespace }} is more than %d days old (each quarter's restore is a new AlmaRestore, so the newest success counts). Alma delivers a Local Backup up to once a quarter: the restored copy is out of date." (int .afterDays) | quote }}
           runbook_url: {{ printf "%s#almarestoreoverdue" $base | quote }}
       {{- end }}
       {{- end }}

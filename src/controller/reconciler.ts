@@ -107,6 +107,8 @@ export class Reconciler {
   private readonly custom: k8s.CustomObjectsApi;
   private readonly storage: k8s.StorageV1Api;
   private readonly now: () => Date;
+  /** Restores whose last-progress gauge this process has set. */
+  private readonly progressExported = new Set<string>();
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.core = deps.kc.makeApiClient(k8s.CoreV1Api);
@@ -137,6 +139,11 @@ export class Reconciler {
       await this.setFinalizers(restore, [...(restore.metadata.finalizers ?? []), FINALIZER]);
       return { requeueAfterMs: 0 };
     }
+
+    // Export what status holds on every pass, so a restarted controller reports every restore
+    // (a Failed one included) before anything changes.
+    this.exportMetrics(restore);
+    if (!this.progressExported.has(key)) this.markProgress(restore, lastTransition(restore) ?? this.now());
 
     let desired: DesiredState;
     try {
@@ -805,10 +812,11 @@ export class Reconciler {
   }
 
   /** Feeds the Stalled alert: the restore moved (a phase change, or the import's percent grew). */
-  private markProgress(restore: AlmaRestore) {
+  private markProgress(restore: AlmaRestore, at: Date = this.now()) {
+    this.progressExported.add(`${restore.metadata.namespace}/${restore.metadata.name}`);
     this.deps.metrics.lastProgressTimestamp.set(
       { namespace: restore.metadata.namespace!, restore: restore.metadata.name },
-      this.now().getTime() / 1000,
+      at.getTime() / 1000,
     );
   }
 
@@ -821,6 +829,7 @@ export class Reconciler {
   }
 
   private forgetMetrics(namespace: string, restore: string) {
+    this.progressExported.delete(`${namespace}/${restore}`);
     const m = this.deps.metrics;
     for (const p of PHASES) m.restorePhase.remove({ namespace, restore, phase: p });
     m.progressRatio.remove({ namespace, restore });
@@ -842,6 +851,12 @@ const PHASES: Phase[] = [
   'Suspended',
   'Cancelled',
 ];
+
+/** When the restore last changed state, as its conditions record it. */
+function lastTransition(restore: AlmaRestore): Date | undefined {
+  const times = (restore.status?.conditions ?? []).map((c) => new Date(c.lastTransitionTime).getTime());
+  return times.length > 0 ? new Date(Math.max(...times)) : undefined;
+}
 
 function planSummary(desired: DesiredState): string {
   const p = desired.plan;

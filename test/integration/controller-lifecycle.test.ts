@@ -187,6 +187,17 @@ describe('AlmaRestore controller', () => {
     });
     assert.equal(claims.items.filter((c) => c.metadata?.name === 'c1-staging').length <= 1, true);
     assert.equal((await apps.listNamespacedStatefulSet({ namespace: ns })).items.length, 1);
+    // A restarted controller exports what status holds, before anything changes.
+    await restart();
+    await waitFor('the restarted controller to export the phase', async () =>
+      /alma_restore_phase\{namespace="[^"]+",restore="c1",phase="Succeeded"\} 1/.test(
+        await controller.metrics(),
+      ),
+    );
+    assert.match(
+      await controller.metrics(),
+      /alma_restore_last_progress_timestamp_seconds\{namespace="[^"]+",restore="c1"\} \d+/,
+    );
   });
 
   it("fails clearly when the staging volume cannot bind, with the storage layer's reason", async () => {

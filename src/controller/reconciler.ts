@@ -21,6 +21,7 @@ import {
 } from './phases.js';
 import { buildDesiredState, type DesiredState } from './desired.js';
 import { setCondition, stepConditionType, type ConditionInput } from '../api/conditions.js';
+import { secretRequirements } from '../api/validation.js';
 
 export const FINALIZER = 'almarestore.io/cleanup';
 export const RETRY_ANNOTATION = 'almarestore.io/retry';
@@ -179,8 +180,12 @@ export class Reconciler {
           [{ type: 'Planned', status: 'True', reason: 'Planned', message: planSummary(desired) }],
         );
       case 'Planning':
-      case 'Queued':
+      case 'Queued': {
+        // A step pod whose Secret is missing would wait forever in ContainerCreating: check first.
+        const problems = await this.secretProblems(restore);
+        if (problems.length > 0) return this.waitForSecrets(restore, problems);
         return this.admit(restore, desired);
+      }
       case 'Provisioning':
         return this.provision(restore, desired);
       default: {
@@ -189,6 +194,30 @@ export class Reconciler {
         return this.runStep(restore, desired, step);
       }
     }
+  }
+
+  // ---- planning: the referenced Secrets --------------------------------------------------------
+
+  private async secretProblems(restore: AlmaRestore): Promise<string[]> {
+    const ns = restore.metadata.namespace!;
+    const problems: string[] = [];
+    for (const req of secretRequirements(restore.spec)) {
+      const secret = await ignore404(this.core.readNamespacedSecret({ namespace: ns, name: req.name }));
+      if (!secret) problems.push(`Secret ${ns}/${req.name} (${req.purpose}) does not exist`);
+      else problems.push(...req.check(Object.keys({ ...secret.data, ...secret.stringData })));
+    }
+    return problems;
+  }
+
+  private async waitForSecrets(restore: AlmaRestore, problems: string[]): Promise<ReconcileResult> {
+    const message = `Waiting for Secrets: ${problems.join('; ')}`;
+    if (restore.status?.progressMessage !== message) {
+      await this.writeStatus(restore, { progressMessage: message }, [
+        { type: 'Planned', status: 'False', reason: 'SecretInvalid', message },
+      ]);
+      await this.deps.events.record(restore, 'Warning', 'SecretInvalid', message);
+    }
+    return { requeueAfterMs: 15_000 };
   }
 
   // ---- admission: the concurrency limits --------------------------------------------------------

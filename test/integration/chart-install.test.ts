@@ -15,7 +15,7 @@ import YAML from 'yaml';
 import { sharedControlPlane, waitFor, type ControlPlane } from '../support/control-plane.js';
 import { startController, type ControllerProcess } from '../support/controller-process.js';
 import { FakeKubelet } from '../support/fake-kubelet.js';
-import { RestoreClient, managedRestore, stepResult } from '../support/restores.js';
+import { RestoreClient, createRestoreSecrets, managedRestore, stepResult } from '../support/restores.js';
 import { CHART_DIR, REPO_ROOT, findHelm, parseObjects, run, type K8sObject } from '../support/chart-tools.js';
 import type { StepName } from '../../src/steps/result.js';
 
@@ -311,6 +311,10 @@ describe('docs/install.md commands; the controller as the chart ServiceAccount',
 
     try {
       const restores = new RestoreClient(cp.kubeConfig, watchNs);
+      await cp.kubeConfig
+        .makeApiClient(k8s.CoreV1Api)
+        .deleteNamespacedSecret({ namespace: watchNs, name: 'oracle-admin' });
+      await createRestoreSecrets(cp.kubeConfig, watchNs);
       const kubelet = new FakeKubelet(cp.kubeConfig);
       await restores.create(managedRestore('q1'));
       await restores.waitForPhase('q1', 'Provisioning');

@@ -12,7 +12,7 @@ import { SMALLFILE_UNLIMITED_BLOCKS } from '../../src/oracle/dictionary-sizing.j
 import { sharedControlPlane, waitFor, type ControlPlane } from '../support/control-plane.js';
 import { DictionaryDouble } from '../support/dictionary-double.js';
 import { FakeKubelet } from '../support/fake-kubelet.js';
-import { RestoreClient, managedRestore, stepResult } from '../support/restores.js';
+import { RestoreClient, createRestoreSecrets, managedRestore, stepResult } from '../support/restores.js';
 import { RUNNER_IMAGE } from '../support/controller-process.js';
 
 const FILE_MAX = SMALLFILE_UNLIMITED_BLOCKS * 8192;
@@ -27,10 +27,7 @@ describe('tablespace guard in the controller', () => {
   before(async () => {
     cp = await sharedControlPlane();
     namespace = await cp.newNamespace('guard');
-    await cp.kubeConfig.makeApiClient(k8s.CoreV1Api).createNamespacedSecret({
-      namespace,
-      body: { metadata: { name: 'oracle-admin' }, stringData: { password: 'Adm1n-pw' } },
-    });
+    await createRestoreSecrets(cp.kubeConfig, namespace);
     const log = createLogger({ test: 'guard' }, { write: () => {} } as never);
     manager = await startManager(
       cp.kubeConfig,

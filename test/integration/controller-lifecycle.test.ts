@@ -10,7 +10,13 @@ import * as k8s from '@kubernetes/client-node';
 import { sharedControlPlane, waitFor, type ControlPlane } from '../support/control-plane.js';
 import { startController, type ControllerProcess } from '../support/controller-process.js';
 import { FakeKubelet } from '../support/fake-kubelet.js';
-import { RestoreClient, existingRestore, managedRestore, stepResult } from '../support/restores.js';
+import {
+  RestoreClient,
+  createRestoreSecrets,
+  existingRestore,
+  managedRestore,
+  stepResult,
+} from '../support/restores.js';
 import type { AlmaRestore } from '../../src/api/types.js';
 import type { StepName } from '../../src/steps/result.js';
 
@@ -42,6 +48,13 @@ describe('AlmaRestore controller', () => {
     for (const c of controllers) await c.stop();
   });
 
+  /** A fresh namespace holding the Secrets the sample restores reference. */
+  async function restoreNamespace(prefix: string) {
+    const ns = await cp.newNamespace(prefix);
+    await createRestoreSecrets(cp.kubeConfig, ns);
+    return ns;
+  }
+
   async function controllerFor(namespace: string, args: string[] = [], name = 'a') {
     const c = await startController({ kubeconfigPath: cp.kubeconfigPath, namespace, args, logDir, name });
     controllers.push(c);
@@ -68,7 +81,7 @@ describe('AlmaRestore controller', () => {
   }
 
   it('drives a restore from Pending to Succeeded, one observable step at a time', async () => {
-    const ns = await cp.newNamespace('happy');
+    const ns = await restoreNamespace('happy');
     await controllerFor(ns);
     const restores = new RestoreClient(cp.kubeConfig, ns);
     await restores.create(managedRestore('q3'));
@@ -127,7 +140,7 @@ describe('AlmaRestore controller', () => {
   });
 
   it('fails on a failed step or a malformed result, and resumes at that step after the retry annotation', async () => {
-    const ns = await cp.newNamespace('retry');
+    const ns = await restoreNamespace('retry');
     await controllerFor(ns);
     const restores = new RestoreClient(cp.kubeConfig, ns);
     await restores.create(managedRestore('r1'));
@@ -161,7 +174,7 @@ describe('AlmaRestore controller', () => {
   });
 
   it('survives being killed in every phase: no duplicate child, no lost status', async () => {
-    const ns = await cp.newNamespace('crash');
+    const ns = await restoreNamespace('crash');
     let controller = await controllerFor(ns, [], 'crash');
     const restores = new RestoreClient(cp.kubeConfig, ns);
     const restart = async () => {
@@ -200,8 +213,38 @@ describe('AlmaRestore controller', () => {
     );
   });
 
+  it('waits in Planning, with the reason, until the referenced Secrets exist and have their keys', async () => {
+    const ns = await cp.newNamespace('secrets');
+    await controllerFor(ns);
+    const restores = new RestoreClient(cp.kubeConfig, ns);
+    await restores.create(managedRestore('s0'));
+    let restore = await restores.waitForPhase('s0', 'Planning');
+    await waitFor('the Planned condition to name the missing Secrets', async () => {
+      restore = await restores.get('s0');
+      return condition(restore, 'Planned')?.reason === 'SecretInvalid';
+    });
+    assert.equal(condition(restore, 'Planned')?.status, 'False');
+    assert.match(
+      condition(restore, 'Planned')?.message ?? '',
+      /Secret [^ ]+\/alma-sftp \(sftp\) does not exist/,
+    );
+    assert.equal((await jobsOf(ns, 's0')).length, 0, 'no step runs without its Secrets');
+    assert.ok((await eventsOf(ns, 's0')).some((e) => e.startsWith('Warning/SecretInvalid')));
+    // A Secret without the host key is named precisely; once all are right, the restore moves on.
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: 'alma-sftp' }, stringData: { username: 'alma', password: 'x' } },
+    });
+    await waitFor('the message to name the missing knownHosts key', async () =>
+      /has no key "knownHosts"/.test(condition(await restores.get('s0'), 'Planned')?.message ?? ''),
+    );
+    await core.deleteNamespacedSecret({ namespace: ns, name: 'alma-sftp' });
+    await createRestoreSecrets(cp.kubeConfig, ns);
+    await restores.waitForPhase('s0', 'Provisioning', 30_000);
+  });
+
   it("fails clearly when the staging volume cannot bind, with the storage layer's reason", async () => {
-    const ns = await cp.newNamespace('nostorage');
+    const ns = await restoreNamespace('nostorage');
     await controllerFor(ns, ['--pvc-bind-timeout=3s']);
     const restores = new RestoreClient(cp.kubeConfig, ns);
     await restores.create(managedRestore('big'));
@@ -237,7 +280,7 @@ describe('AlmaRestore controller', () => {
   });
 
   it('suspends, resumes and cancels', async () => {
-    const ns = await cp.newNamespace('suspend');
+    const ns = await restoreNamespace('suspend');
     await controllerFor(ns);
     const restores = new RestoreClient(cp.kubeConfig, ns);
     await restores.create(managedRestore('s1'));
@@ -261,7 +304,7 @@ describe('AlmaRestore controller', () => {
   });
 
   it('honours retention when an AlmaRestore is deleted', async () => {
-    const ns = await cp.newNamespace('retain');
+    const ns = await restoreNamespace('retain');
     await controllerFor(ns);
     const restores = new RestoreClient(cp.kubeConfig, ns);
     await restores.create(managedRestore('keep'));
@@ -304,7 +347,7 @@ describe('AlmaRestore controller', () => {
   });
 
   it('queues restores beyond the concurrency limit and admits them as slots free up', async () => {
-    const ns = await cp.newNamespace('queue');
+    const ns = await restoreNamespace('queue');
     await controllerFor(ns, ['--max-concurrent-restores=1']);
     // Existing databases read dump files from a claim of their own.
     await core.createNamespacedPersistentVolumeClaim({
@@ -327,7 +370,7 @@ describe('AlmaRestore controller', () => {
   });
 
   it('runs as two replicas where only the Lease holder acts, and the standby takes over when it dies', async () => {
-    const ns = await cp.newNamespace('leader');
+    const ns = await restoreNamespace('leader');
     const args = ['--leader-elect', `--lease-namespace=${ns}`];
     const a = await controllerFor(ns, args, 'leader-a');
     const coordination = cp.kubeConfig.makeApiClient(k8s.CoordinationV1Api);

@@ -48,6 +48,23 @@ export function existingRestore(name: string, connectString = 'db.example.edu:15
   });
 }
 
+/** The Secrets the sample restores reference, with every key the controller checks for. */
+export async function createRestoreSecrets(kc: k8s.KubeConfig, namespace: string): Promise<void> {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const secrets: Record<string, Record<string, string>> = {
+    'alma-sftp': {
+      username: 'alma',
+      password: 'sftp-pw',
+      knownHosts: 'sftp.example.edu ssh-ed25519 AAAAC3Nz',
+    },
+    'oracle-admin': { username: 'SYSTEM', password: 'Adm1n-pw' },
+    'alma-schema': { password: 'Schema-pw1' },
+  };
+  for (const [name, stringData] of Object.entries(secrets)) {
+    await core.createNamespacedSecret({ namespace, body: { metadata: { name }, stringData } });
+  }
+}
+
 export function stepResult(
   step: StepName,
   outcome: StepOutcome = 'Succeeded',

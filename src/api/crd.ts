@@ -4,7 +4,7 @@
 // the API server cannot disagree about the structural rules. Every CEL rule is named in RULES;
 // validation.ts must implement each one (the compiler checks that).
 import YAML from 'yaml';
-import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from './types.js';
+import { API_VERSION, GROUP, KIND, PHASES, PLURAL, VERSION } from './types.js';
 import { arr, bool, int, num, obj, str, type CelRule, type Schema } from './schema-helpers.js';
 
 export const CRD_NAME = `${PLURAL}.${GROUP}`;
@@ -628,20 +628,7 @@ const status = obj('Observed state, written by the controller.', {
   phase: str(
     'Pending, Queued, Planning, Provisioning, Fetching, Preparing, Importing, Verifying, Succeeded, Failed, Suspended or Cancelled.',
     {
-      enum: [
-        'Pending',
-        'Queued',
-        'Planning',
-        'Provisioning',
-        'Fetching',
-        'Preparing',
-        'Importing',
-        'Verifying',
-        'Succeeded',
-        'Failed',
-        'Suspended',
-        'Cancelled',
-      ],
+      enum: [...PHASES],
     },
   ),
   observedGeneration: int('The spec generation the status reflects.', { format: 'int64' }),

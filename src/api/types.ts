@@ -164,19 +164,21 @@ export interface AlmaRestoreSpec {
   cancel?: boolean;
 }
 
-export type Phase =
-  | 'Pending'
-  | 'Queued'
-  | 'Planning'
-  | 'Provisioning'
-  | 'Fetching'
-  | 'Preparing'
-  | 'Importing'
-  | 'Verifying'
-  | 'Succeeded'
-  | 'Failed'
-  | 'Suspended'
-  | 'Cancelled';
+export const PHASES = [
+  'Pending',
+  'Queued',
+  'Planning',
+  'Provisioning',
+  'Fetching',
+  'Preparing',
+  'Importing',
+  'Verifying',
+  'Succeeded',
+  'Failed',
+  'Suspended',
+  'Cancelled',
+] as const;
+export type Phase = (typeof PHASES)[number];
 
 export interface Condition {
   type: string;

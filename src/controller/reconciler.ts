@@ -4,7 +4,13 @@
 // API server's state (deterministic child names make every create idempotent).
 import * as k8s from '@kubernetes/client-node';
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../api/types.js';
-import type { AlmaRestore, AlmaRestoreStatus, Phase, StepStatus } from '../api/types.js';
+import {
+  PHASES,
+  type AlmaRestore,
+  type AlmaRestoreStatus,
+  type Phase,
+  type StepStatus,
+} from '../api/types.js';
 import type { Logger } from '../logging.js';
 import type { Metrics } from '../runtime/metrics.js';
 import type { RunningInformer } from '../runtime/informers.js';
@@ -865,21 +871,6 @@ export class Reconciler {
     m.lastProgressTimestamp.remove({ namespace, restore });
   }
 }
-
-const PHASES: Phase[] = [
-  'Pending',
-  'Queued',
-  'Planning',
-  'Provisioning',
-  'Fetching',
-  'Preparing',
-  'Importing',
-  'Verifying',
-  'Succeeded',
-  'Failed',
-  'Suspended',
-  'Cancelled',
-];
 
 /** When the restore last changed state, as its conditions record it. */
 function lastTransition(restore: AlmaRestore): Date | undefined {

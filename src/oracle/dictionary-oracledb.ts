@@ -28,7 +28,6 @@ import type {
   VpdPolicy,
 } from './dictionary.js';
 import * as q from './sql/dictionary.js';
-import { SQL_JOB_PROGRESS } from './sql/datapump.js';
 
 type Row = Record<string, unknown>;
 
@@ -148,7 +147,7 @@ export class OracleDictionary implements DictionarySession {
   }
 
   async dataPumpProgress(jobName: string): Promise<DataPumpProgress | undefined> {
-    const [row] = await this.rows(SQL_JOB_PROGRESS, { job_name: jobName });
+    const [row] = await this.rows(q.SQL_JOB_PROGRESS, { job_name: jobName });
     if (!row) return undefined;
     const total = num(row.TOTALWORK);
     return {

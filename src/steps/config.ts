@@ -91,6 +91,11 @@ export interface InstitutionLayout {
   dataPumpJobName: string;
 }
 
+/** Where every step writes its full report (`<step>-report.json`), on the staging volume. */
+export function stepReportDir(config: Pick<StepConfig, 'stagingDir'>): string {
+  return path.posix.join(config.stagingDir, 'reports');
+}
+
 export function institutionLayout(config: StepConfig, inst: InstitutionConfig): InstitutionLayout {
   const tag = `${config.customerId}_${inst.institutionId}`;
   const folder = `local_${tag}`;
@@ -105,7 +110,7 @@ export function institutionLayout(config: StepConfig, inst: InstitutionConfig): 
     directoryObject: `${config.database.directoryName}_${inst.institutionId}`.toUpperCase(),
     scriptsDir: path.posix.join(localDir, 'scripts'),
     parfilePath: path.posix.join(localDir, 'scripts', `final_script_par.${tag}`),
-    reportDir: path.posix.join(config.stagingDir, 'reports'),
+    reportDir: stepReportDir(config),
     dataPumpJobName: jobBase.slice(0, 128),
   };
 }

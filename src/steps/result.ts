@@ -1,6 +1,7 @@
 // The contract between a step Job and the controller: each step runner ends by writing one
 // small JSON document as the container's termination message (read by the controller from the
 // pod status) and a full report file on the staging volume (read by people).
+import { existsSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -79,7 +80,7 @@ export function decodeTerminationMessage(step: StepName, text: string | undefine
 }
 
 export interface ResultSinks {
-  /** Termination-message file; DEFAULT_TERMINATION_LOG in a pod. Skipped when it cannot be written. */
+  /** Termination-message file; default DEFAULT_TERMINATION_LOG when it exists (the kubelet makes it in a pod). */
   terminationLogPath?: string;
   /** Directory for the full JSON report; `<step>-report.json` is written there atomically. */
   reportDir?: string;
@@ -100,11 +101,10 @@ export async function publishStepResult(
     await rename(tmp, reportPath);
     published = { ...result, reportPath };
   }
-  const termination = sinks.terminationLogPath ?? DEFAULT_TERMINATION_LOG;
-  try {
-    await writeFile(termination, encodeTerminationMessage(published));
-  } catch {
-    // Outside a pod there is no termination log; the report file and stdout still have it.
-  }
+  // Outside a pod there is no termination log (and root must not create one in /dev): the
+  // report file and the log still have the result.
+  const termination =
+    sinks.terminationLogPath ?? (existsSync(DEFAULT_TERMINATION_LOG) ? DEFAULT_TERMINATION_LOG : undefined);
+  if (termination) await writeFile(termination, encodeTerminationMessage(published));
   return published;
 }

@@ -10,20 +10,6 @@ SELECT j.owner_name, j.job_name, j.operation, j.job_mode, j.state, j.degree, j.a
  WHERE j.owner_name = SYS_CONTEXT('USERENV', 'SESSION_USER')
    AND j.job_name = :job_name`;
 
-/**
- * How far a job is, for the controller's status while it runs (any session may ask): its state,
- * and Data Pump's own long-operation counter (SOFAR of TOTALWORK, in MB). No row once the job has
- * finished and dropped its master table.
- */
-export const SQL_JOB_PROGRESS = `
-SELECT j.state, l.sofar, l.totalwork
-  FROM dba_datapump_jobs j
-  LEFT JOIN v$session_longops l
-         ON l.opname = j.job_name AND l.totalwork > 0
- WHERE j.job_name = :job_name
- ORDER BY l.last_update_time DESC NULLS LAST
- FETCH FIRST 1 ROWS ONLY`;
-
 /** Define a new import job. Detaching before START_JOB drops it again (ORA-39012 is expected then). */
 export const PLSQL_OPEN = `
 BEGIN

@@ -315,3 +315,17 @@ export function rebuildIndexSql(
   if (index.partition) return `ALTER INDEX ${target} REBUILD PARTITION ${dictIdent(index.partition)}`;
   return `ALTER INDEX ${target} REBUILD`;
 }
+
+/**
+ * How far a job is, for the controller's status while it runs (any session may ask): its state,
+ * and Data Pump's own long-operation counter (SOFAR of TOTALWORK, in MB). No row once the job has
+ * finished and dropped its master table.
+ */
+export const SQL_JOB_PROGRESS = `
+SELECT j.state, l.sofar, l.totalwork
+  FROM dba_datapump_jobs j
+  LEFT JOIN v$session_longops l
+         ON l.opname = j.job_name AND l.totalwork > 0
+ WHERE j.job_name = :job_name
+ ORDER BY l.last_update_time DESC NULLS LAST
+ FETCH FIRST 1 ROWS ONLY`;

@@ -1,7 +1,6 @@
 // `alma-restore fetch`: the fetch Job's entry point, also usable by hand on a server. Reads the
 // StepConfig, lets flags override it, runs the fetch and ends with a StepResult (termination
 // message + report file) and a documented exit code (see exit-codes.ts and docs/fetch.md).
-import { existsSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { UserFacingError, errorMessage } from '../../errors.js';
 import { createLogger, type Logger } from '../../logging.js';
@@ -28,12 +27,6 @@ export function summarise(report: FetchReport): Record<string, unknown> {
     })),
     warnings: report.warnings.length,
   };
-}
-
-function terminationLogPath(settings: FetchSettings | undefined): string {
-  if (settings?.terminationLog) return settings.terminationLog;
-  // Outside a pod there is no termination log: do not create one in /dev.
-  return existsSync(DEFAULT_TERMINATION_LOG) ? DEFAULT_TERMINATION_LOG : '/dev/null';
 }
 
 /** Runs the step and publishes its result; returns the exit code. Used by the CLI and tests. */
@@ -80,7 +73,7 @@ export async function fetchCommand(
   }
   try {
     result = await publishStepResult(result, report ?? null, {
-      terminationLogPath: terminationLogPath(settings),
+      ...(settings?.terminationLog ? { terminationLogPath: settings.terminationLog } : {}),
       ...(settings && report && report.institutions.length > 0 ? { reportDir: settings.reportDir } : {}),
     });
   } catch (err) {

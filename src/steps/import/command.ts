@@ -3,12 +3,11 @@
 // StepResult (termination message + report file) and a documented exit code (exit-codes.ts,
 // docs/import.md). SIGTERM stops watching; the Data Pump job itself keeps running in the
 // database and the next run attaches to it.
-import { existsSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Command, Option } from 'commander';
 import { UserFacingError, errorMessage } from '../../errors.js';
 import { createLogger, type Logger } from '../../logging.js';
-import { DEFAULT_CONFIG_PATH, institutionLayout, loadStepConfig, type StepConfig } from '../config.js';
+import { DEFAULT_CONFIG_PATH, loadStepConfig, stepReportDir, type StepConfig } from '../config.js';
 import { DEFAULT_TERMINATION_LOG, publishStepResult, type StepResult } from '../result.js';
 import { openConnection, readDatabaseCredentials } from '../../oracle/connection.js';
 import { DataPumpApiEngine, type ImportEngine } from '../../oracle/datapump-api.js';
@@ -102,12 +101,10 @@ export async function importCommand(
     };
     log.error({ reason: result.reason, exitCode }, result.message);
   }
-  const first = config?.institutions[0];
   try {
     result = await publishStepResult(result, report, {
-      terminationLogPath:
-        flags.terminationLog ?? (existsSync(DEFAULT_TERMINATION_LOG) ? DEFAULT_TERMINATION_LOG : '/dev/null'),
-      ...(config && first ? { reportDir: institutionLayout(config, first).reportDir } : {}),
+      ...(flags.terminationLog ? { terminationLogPath: flags.terminationLog } : {}),
+      ...(config ? { reportDir: stepReportDir(config) } : {}),
     });
   } catch (err) {
     log.error({ err: errorMessage(err) }, 'could not write the import report');

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { createLogger } from '../../logging.js';
 import { openDictionary } from '../../oracle/dictionary-oracledb.js';
-import { DEFAULT_CONFIG_PATH, institutionLayout, loadStepConfig } from '../config.js';
+import { DEFAULT_CONFIG_PATH, loadStepConfig, stepReportDir } from '../config.js';
 import { publishStepResult } from '../result.js';
 import { runPrepare } from './run.js';
 
@@ -24,10 +24,8 @@ export function registerPrepareCommand(program: Command): void {
           : {}),
         logger,
       });
-      const first = config.institutions[0];
-      const reportDir = first ? institutionLayout(config, first).reportDir : undefined;
       const published = await publishStepResult(result, report, {
-        ...(reportDir ? { reportDir } : {}),
+        reportDir: stepReportDir(config),
         ...(opts.terminationLog ? { terminationLogPath: opts.terminationLog } : {}),
       });
       logger.info({ outcome: published.outcome, reason: published.reason }, published.message);

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { createLogger } from '../../logging.js';
 import { openDictionary } from '../../oracle/dictionary-oracledb.js';
-import { DEFAULT_CONFIG_PATH, institutionLayout, loadStepConfig, readSecretFile } from '../config.js';
+import { DEFAULT_CONFIG_PATH, loadStepConfig, stepReportDir, readSecretFile } from '../config.js';
 import { publishStepResult } from '../result.js';
 import { runVerify } from './run.js';
 
@@ -27,10 +27,8 @@ export function registerVerifyCommand(program: Command): void {
         logger,
         secrets,
       });
-      const first = config.institutions[0];
-      const reportDir = first ? institutionLayout(config, first).reportDir : undefined;
       const published = await publishStepResult(result, report, {
-        ...(reportDir ? { reportDir } : {}),
+        reportDir: stepReportDir(config),
         ...(opts.terminationLog ? { terminationLogPath: opts.terminationLog } : {}),
       });
       logger.info({ outcome: published.outcome, reason: published.reason }, published.message);

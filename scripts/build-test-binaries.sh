@@ -15,7 +15,10 @@ OUT="$CACHE_ROOT/bin/k8s-$KUBE_VERSION-etcd-$ETCD_VERSION-helm-$HELM_VERSION-kwo
 die() { echo "build-test-binaries: $1" >&2; exit "${2:-1}"; }
 
 export PATH="$PATH:/usr/local/go/bin"
-command -v go >/dev/null || die "no Go toolchain on PATH: install Go >= 1.25 (e.g. at /usr/local/go) and re-run"
+GO="${ALMA_GO:-go}"   # the Go command; ALMA_GO overrides it (the harness tests use a missing one)
+command -v "$GO" >/dev/null || die "no Go toolchain ($GO) on PATH: install Go >= 1.25 (e.g. at /usr/local/go) and re-run"
+go() { command "$GO" "$@"; }
+proxy_hint() { echo "is the Go module proxy reachable? GOPROXY=$(go env GOPROXY)"; }
 export CGO_ENABLED=0 GOFLAGS=-mod=mod
 
 have() { for b in "$@"; do [ -x "$OUT/$b" ] || return 1; done; }
@@ -37,13 +40,13 @@ build_kubernetes() {
   minor=$(echo "$KUBE_VERSION" | cut -d. -f2); staging="v0.${KUBE_VERSION#v1.}"
   printf 'module local/k8sbins\ngo 1.26\n' > go.mod
   mod=$(go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p') \
-    || die "go mod download k8s.io/kubernetes@$KUBE_VERSION failed: is the Go module proxy reachable? (GOPROXY=$(go env GOPROXY))"
+    || die "go mod download k8s.io/kubernetes@$KUBE_VERSION failed: $(proxy_hint)"
   [ -n "$mod" ] || die "could not locate go.mod of k8s.io/kubernetes@$KUBE_VERSION"
   for m in $(grep -oE 'k8s\.io/[A-Za-z0-9._-]+ => \./staging' "$mod" | cut -d' ' -f1); do
     go mod edit -replace="$m=$m@$staging"
   done
   go get "k8s.io/kubernetes/cmd/kube-apiserver@$KUBE_VERSION" "k8s.io/kubernetes/cmd/kube-controller-manager@$KUBE_VERSION" \
-    "k8s.io/kubernetes/cmd/kube-scheduler@$KUBE_VERSION" || die "go get of Kubernetes $KUBE_VERSION failed (see above)"
+    "k8s.io/kubernetes/cmd/kube-scheduler@$KUBE_VERSION" || die "go get of Kubernetes $KUBE_VERSION failed: $(proxy_hint)"
   go build -trimpath \
     -ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean" \
     -o "$OUT/" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler \
@@ -54,19 +57,19 @@ build_etcd() {
   have etcd && return 0
   local work="$CACHE_ROOT/build/etcd-$ETCD_VERSION"; rm -rf "$work"; mkdir -p "$work"; cd "$work"
   printf 'module local/etcdbin\ngo 1.26\n' > go.mod
-  go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" || die "go get etcd $ETCD_VERSION failed"
+  go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" || die "go get etcd $ETCD_VERSION failed: $(proxy_hint)"
   go build -trimpath -ldflags="-s -w" -o "$OUT/etcd" go.etcd.io/etcd/server/v3 || die "go build etcd failed"
 }
 
 build_helm() {
   have helm && return 0
   GOBIN="$OUT" go install -ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
-    "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" || die "go install helm $HELM_VERSION failed"
+    "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" || die "go install helm $HELM_VERSION failed: $(proxy_hint)"
 }
 
 build_kwok() {
   have kwok && return 0
-  GOBIN="$OUT" go install "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" || die "go install kwok $KWOK_VERSION failed"
+  GOBIN="$OUT" go install "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" || die "go install kwok $KWOK_VERSION failed: $(proxy_hint)"
 }
 
 start=$(date +%s)

@@ -68,6 +68,15 @@ export async function startManager(
 
   const restoreCaches: RunningInformer<AlmaRestore>[] = [];
   const jobCaches: RunningInformer<k8s.V1Job>[] = [];
+  // Serve probes first: a taken port is reported before any watch keeps the process alive.
+  const synced = () => informers.length > 0 && informers.every((i) => i.synced());
+  const probe = await startProbeServer({
+    host: options.metricsHost,
+    port: options.metricsPort,
+    registry: metrics.registry,
+    ready: synced,
+  });
+
   for (const ns of namespaces) {
     const restores = startInformer<AlmaRestore>(
       kc,
@@ -157,14 +166,6 @@ export async function startManager(
     caches: { restores: merged(restoreCaches), jobs: merged(jobCaches) },
     options,
     guard,
-  });
-
-  const synced = () => informers.every((i) => i.synced());
-  const probe = await startProbeServer({
-    host: options.metricsHost,
-    port: options.metricsPort,
-    registry: metrics.registry,
-    ready: synced,
   });
 
   let stopping = false;

@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { EXIT, UserFacingError } from '../errors.js';
 
 export interface ProbeServerOptions {
   host: string;
@@ -45,8 +46,10 @@ export async function startProbeServer(opts: ProbeServerOptions): Promise<{ serv
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(
         err.code === 'EADDRINUSE'
-          ? new Error(
+          ? new UserFacingError(
               `cannot serve metrics and probes on ${opts.host}:${opts.port}: the port is in use (choose another with --metrics-bind-address)`,
+              'PortInUse',
+              EXIT.internal,
             )
           : err,
       ),

@@ -46,6 +46,12 @@ function tail(file: string, lines = 15): string {
   return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
 }
 
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | false> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 export async function startManagedProcess(spec: ProcessSpec): Promise<ManagedProcess> {
   if (!existsSync(spec.command)) throw new Error(`${spec.name}: ${spec.command} does not exist`);
   const fd = openSync(spec.logFile, 'a');
@@ -91,7 +97,9 @@ export async function startManagedProcess(spec: ProcessSpec): Promise<ManagedPro
       );
     }
     try {
-      if (await spec.ready()) return { name: spec.name, pid: child.pid ?? -1, stop, kill, exited };
+      // A probe that hangs (e.g. someone else's server on the port) must not hang the harness.
+      if (await withTimeout(spec.ready(), 2000))
+        return { name: spec.name, pid: child.pid ?? -1, stop, kill, exited };
     } catch {
       // not ready yet
     }

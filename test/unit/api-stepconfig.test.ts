@@ -20,6 +20,8 @@ describe('buildStepConfig', () => {
     const config = buildStepConfig(r, plan);
     assert.equal(config.database.connectString, 'q3-db.library.svc:1521/ORCLPDB1');
     assert.equal(connectString(r), config.database.connectString);
+    // Redo logs are CDB-wide: prepare reaches CDB$ROOT through the SID's service.
+    assert.equal(config.database.rootConnectString, 'q3-db.library.svc:1521/ORCLCDB');
     assert.equal(config.database.directoryPath, ORACLE_STAGING_PATH);
     assert.equal(config.database.managed, true);
     assert.equal(config.database.allowRedoLogChanges, true);
@@ -61,6 +63,11 @@ describe('buildStepConfig', () => {
     assert.equal(config.database.directoryPath, '/exlibris/import');
     assert.equal(config.database.managed, false);
     assert.equal(config.database.allowRedoLogChanges, false);
+    assert.equal(
+      config.database.rootConnectString,
+      undefined,
+      'an existing database is not ours to reach as CDB root',
+    );
     assert.equal(config.postImport.webhookUrlFile, undefined);
   });
 });

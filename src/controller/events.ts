@@ -61,6 +61,8 @@ export class ApiEventRecorder implements EventRecorder {
         },
       });
       this.seen.set(key, { name, count: 1 });
+      // Remember recent Events only: the oldest is forgotten (a repeat then starts a new Event).
+      if (this.seen.size > 1000) this.seen.delete(this.seen.keys().next().value!);
     } catch (err) {
       // An Event is best effort: never fail a reconcile because of it.
       this.log.warn({ err: String(err), reason }, 'could not record event');

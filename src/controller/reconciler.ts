@@ -3,7 +3,7 @@
 // on which event woke it, so the controller can be killed at any instant and resume from the
 // API server's state (deterministic child names make every create idempotent).
 import * as k8s from '@kubernetes/client-node';
-import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../api/types.js';
+import { GROUP, PLURAL, VERSION } from '../api/types.js';
 import {
   PHASES,
   type AlmaRestore,
@@ -904,5 +904,3 @@ function safeDatabaseKey(restore: AlmaRestore, options: ControllerOptions): stri
     return `invalid/${restore.metadata.namespace}/${restore.metadata.name}`;
   }
 }
-
-export { API_VERSION, KIND };

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -22,7 +22,12 @@ function runScript(env: NodeJS.ProcessEnv, args: string[] = []) {
 
 describe('harness prerequisites and failures', () => {
   const servers: Server[] = [];
-  after(() => servers.forEach((s) => s.close()));
+  const sockets: Socket[] = [];
+  after(() => {
+    // The hung readiness probe's connection would keep this test process alive.
+    for (const s of sockets) s.destroy();
+    for (const s of servers) s.close();
+  });
 
   it('says which Go is missing and exits non-zero', async () => {
     const cache = await mkdtemp(path.join(os.tmpdir(), 'alma-nogo-'));
@@ -56,7 +61,8 @@ describe('harness prerequisites and failures', () => {
   });
 
   it('reports a port clash with the process name and its own message, at once', async () => {
-    const taken = createServer();
+    // Someone else's server on the port: accepts, never answers (so the probe also hangs).
+    const taken = createServer((socket) => sockets.push(socket));
     servers.push(taken);
     const port = await new Promise<number>((resolve) =>
       taken.listen(0, '127.0.0.1', () => resolve((taken.address() as { port: number }).port)),

@@ -5,9 +5,9 @@
 // the same host key.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, chmodSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { connect } from 'node:net';
 import path from 'node:path';
+import { freePort } from './control-plane.js';
 
 export const SFTP_TEST_USER = 'almasftp';
 const SSHD = '/usr/sbin/sshd';
@@ -56,18 +56,7 @@ function ensureTestUser(password: string | undefined): void {
   execFileSync('chpasswd', { input: `${SFTP_TEST_USER}:${pw}\n` });
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 async function waitForBanner(port: number, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

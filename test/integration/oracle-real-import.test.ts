@@ -20,15 +20,10 @@ import { DataPumpApiEngine } from '../../src/oracle/datapump-api.js';
 import { parseParfile } from '../../src/oracle/parfile.js';
 import { buildImportPlan } from '../../src/steps/import/plan.js';
 import { judgeLog, parseDataPumpLog } from '../../src/oracle/datapump-log.js';
+import { ORACLE_TEST_CONNECT, SKIP_WITHOUT_ORACLE, need } from '../support/real-oracle.js';
 
-const CONNECT = process.env.ORACLE_TEST_CONNECT;
-const SKIP = CONNECT ? false : 'ORACLE_TEST_CONNECT not set: real-Oracle suite skipped';
-
-function need(name: string): string {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} must be set for the real-Oracle suite (see the header of this file)`);
-  return v;
-}
+const CONNECT = ORACLE_TEST_CONNECT;
+const SKIP = SKIP_WITHOUT_ORACLE;
 
 test(
   'real Oracle: export a small schema, import it remapped with the datapump-api engine',

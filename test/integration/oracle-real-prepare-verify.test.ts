@@ -43,15 +43,10 @@ import { REDO_MIN_BYTES, REDO_MIN_GROUPS, VENDOR_ROLES } from '../../src/steps/p
 import { runPrepare } from '../../src/steps/prepare/run.js';
 import { runVerify } from '../../src/steps/verify/run.js';
 import { testStepConfig } from '../support/dictionary-double.js';
+import { ORACLE_TEST_CONNECT, SKIP_WITHOUT_ORACLE, need } from '../support/real-oracle.js';
 
-const CONNECT = process.env.ORACLE_TEST_CONNECT;
-const SKIP = CONNECT ? false : 'ORACLE_TEST_CONNECT not set: real-Oracle suite skipped';
-
-function need(name: string): string {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} must be set for the real-Oracle suite (see the header of this file)`);
-  return v;
-}
+const CONNECT = ORACLE_TEST_CONNECT;
+const SKIP = SKIP_WITHOUT_ORACLE;
 
 const MODULE = 'alma-restore real-oracle test';
 

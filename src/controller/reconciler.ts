@@ -14,7 +14,7 @@ import {
 import type { Logger } from '../logging.js';
 import type { Metrics } from '../runtime/metrics.js';
 import type { RunningInformer } from '../runtime/informers.js';
-import { decodeTerminationMessage, type StepName } from '../steps/result.js';
+import { decodeTerminationMessage, type StepName, type StepResult } from '../steps/result.js';
 import { errorMessage } from '../errors.js';
 import type { EventRecorder } from './events.js';
 import {
@@ -453,7 +453,15 @@ export class Reconciler {
         message,
         ...(decoded.ok ? { summary: decoded.result.summary } : {}),
       };
-      return this.fail(restore, step, reason, message, stepStatus);
+      // A failed verify still tells which checks failed.
+      return this.fail(
+        restore,
+        step,
+        reason,
+        message,
+        stepStatus,
+        decoded.ok ? verificationOf(step, decoded.result) : {},
+      );
     }
 
     const result = decoded.result;
@@ -470,9 +478,7 @@ export class Reconciler {
     };
     const next = phaseAfter(step);
     const extra: Partial<AlmaRestoreStatus> = { steps: { ...restore.status?.steps, [step]: stepStatus } };
-    if (step === 'verify' && Array.isArray(result.summary.verification)) {
-      extra.verification = result.summary.verification as AlmaRestoreStatus['verification'];
-    }
+    Object.assign(extra, verificationOf(step, result));
     if (next === 'Succeeded') extra.completionTime = finished;
     await this.deps.events.record(
       restore,
@@ -570,13 +576,14 @@ export class Reconciler {
     reason: string,
     message: string,
     stepStatus?: StepStatus,
+    extra: Partial<AlmaRestoreStatus> = {},
   ): Promise<ReconcileResult> {
     const steps = stepStatus ? { ...restore.status?.steps, [step]: stepStatus } : restore.status?.steps;
     await this.deps.events.record(restore, 'Warning', reason, `${step}: ${message}`);
     await this.transition(
       restore,
       'Failed',
-      { failedStep: step, steps },
+      { ...extra, failedStep: step, steps },
       reason,
       `${step} failed: ${message}`,
       [
@@ -870,6 +877,13 @@ export class Reconciler {
     m.progressRatio.remove({ namespace, restore });
     m.lastProgressTimestamp.remove({ namespace, restore });
   }
+}
+
+/** status.verification from the verify step's result, when it carries one. */
+function verificationOf(step: StepName, result: StepResult): Partial<AlmaRestoreStatus> {
+  return step === 'verify' && Array.isArray(result.summary.verification)
+    ? { verification: result.summary.verification as AlmaRestoreStatus['verification'] }
+    : {};
 }
 
 /** When the restore last changed state, as its conditions record it. */

@@ -27,6 +27,13 @@ const STEPS: [StepName, string][] = [
   ['verify', 'Verifying'],
 ];
 
+const VERIFICATION = [
+  {
+    institutionId: '3978',
+    checks: [{ name: 'invalidObjects', passed: true, observed: '0', expected: '0', action: 'recompiled 2' }],
+  },
+];
+
 describe('AlmaRestore controller', () => {
   let cp: ControlPlane;
   let kubelet: FakeKubelet;
@@ -99,9 +106,10 @@ describe('AlmaRestore controller', () => {
       const during = await restores.waitForPhase('q3', phase);
       assert.equal(during.status?.steps?.[step]?.phase ?? 'Running', 'Running');
       assert.equal(condition(during, 'Progressing')?.status, 'True');
+      const summary = step === 'verify' ? { step, verification: VERIFICATION } : { step };
       await kubelet.finishJob(ns, `q3-${step}-1`, {
         exitCode: 0,
-        message: stepResult(step, 'Succeeded', { step }),
+        message: stepResult(step, 'Succeeded', summary),
       });
     }
     const done = await restores.waitForPhase('q3', 'Succeeded');
@@ -120,10 +128,11 @@ describe('AlmaRestore controller', () => {
     }
     for (const [step] of STEPS) {
       assert.equal(done.status?.steps?.[step]?.phase, 'Succeeded', `${step} recorded`);
-      assert.deepEqual(done.status?.steps?.[step]?.summary, { step });
+      assert.equal(done.status?.steps?.[step]?.summary?.step, step);
       assert.ok(done.status?.steps?.[step]?.completionTime);
     }
     assert.ok(done.status?.completionTime);
+    assert.deepEqual(done.status?.verification, VERIFICATION, "verify's checks are in status.verification");
     const events = await eventsOf(ns, 'q3');
     for (const expected of [
       'Normal/Planning',

@@ -12,9 +12,8 @@ import { LeaderElector } from '../runtime/leader-election.js';
 import { startProbeServer } from '../runtime/http-server.js';
 import { WorkQueue } from '../runtime/workqueue.js';
 import { ApiEventRecorder } from './events.js';
+import { LABEL } from '../resources/meta.js';
 import { Reconciler, type ControllerOptions, type TablespaceGuardHook } from './reconciler.js';
-
-export const RESTORE_LABEL = 'almarestore.io/restore';
 
 export interface ManagerOptions extends ControllerOptions {
   /** Namespaces to watch; empty = all. */
@@ -61,10 +60,10 @@ export async function startManager(
     queue.add(`${obj.metadata?.namespace}/${obj.metadata?.name}`);
   // Children carry the restore's name in a label: an event on a child wakes its restore.
   const enqueueOwner = (obj: k8s.KubernetesObject) => {
-    const owner = obj.metadata?.labels?.[RESTORE_LABEL];
+    const owner = obj.metadata?.labels?.[LABEL.restore];
     if (owner) queue.add(`${obj.metadata?.namespace}/${owner}`);
   };
-  const selector = `${RESTORE_LABEL}`;
+  const selector = LABEL.restore; // every child carries it (label exists)
 
   const restoreCaches: RunningInformer<AlmaRestore>[] = [];
   const jobCaches: RunningInformer<k8s.V1Job>[] = [];

@@ -26,6 +26,7 @@ import {
   stepOfPhase,
 } from './phases.js';
 import { buildDesiredState, type DesiredState } from './desired.js';
+import { LABEL } from '../resources/meta.js';
 import { setCondition, stepConditionType, type ConditionInput } from '../api/conditions.js';
 import { secretRequirements } from '../api/validation.js';
 
@@ -635,14 +636,24 @@ export class Reconciler {
     );
   }
 
+  /**
+   * The restore's step Jobs that have not finished, from the cache: by label, not by status, so a
+   * Job created just before a crash (and not yet recorded) is found too.
+   */
+  private unfinishedJobs(restore: AlmaRestore): string[] {
+    return this.deps.caches.jobs
+      .list(restore.metadata.namespace)
+      .filter((j) => j.metadata?.labels?.[LABEL.restore] === restore.metadata.name)
+      .filter((j) => !jobCondition(j, 'Complete') && !jobCondition(j, 'Failed'))
+      .map((j) => j.metadata!.name!);
+  }
+
   private async cancel(restore: AlmaRestore): Promise<ReconcileResult> {
     const ns = restore.metadata.namespace!;
-    for (const s of Object.values(restore.status?.steps ?? {})) {
-      if (s?.phase === 'Running' && s.jobName) {
-        await ignore404(
-          this.batch.deleteNamespacedJob({ namespace: ns, name: s.jobName, propagationPolicy: 'Background' }),
-        );
-      }
+    for (const name of this.unfinishedJobs(restore)) {
+      await ignore404(
+        this.batch.deleteNamespacedJob({ namespace: ns, name, propagationPolicy: 'Background' }),
+      );
     }
     await this.deps.events.record(
       restore,
@@ -661,15 +672,13 @@ export class Reconciler {
 
   private async suspend(restore: AlmaRestore, suspending: boolean): Promise<ReconcileResult> {
     const ns = restore.metadata.namespace!;
-    for (const s of Object.values(restore.status?.steps ?? {})) {
-      if (s?.phase === 'Running' && s.jobName) {
-        await ignore404(
-          this.batch.patchNamespacedJob(
-            { namespace: ns, name: s.jobName, body: { spec: { suspend: suspending } } },
-            k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-          ),
-        );
-      }
+    for (const name of this.unfinishedJobs(restore)) {
+      await ignore404(
+        this.batch.patchNamespacedJob(
+          { namespace: ns, name, body: { spec: { suspend: suspending } } },
+          k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+        ),
+      );
     }
     if (suspending) {
       const from = restore.status?.phase ?? 'Pending';

@@ -98,8 +98,13 @@ describe('AlmaRestore controller', () => {
     assert.ok(provisioning.status?.plan?.stagingSize, 'the plan has a staging size');
     assert.equal(provisioning.status?.observedGeneration, provisioning.metadata.generation);
     assert.ok(provisioning.metadata.finalizers?.includes('almarestore.io/cleanup'));
-    const sts = await apps.readNamespacedStatefulSet({ namespace: ns, name: 'q3-db' });
-    assert.equal(sts.metadata?.ownerReferences?.[0]?.kind, 'AlmaRestore');
+    // Provisioning creates the children in the reconcile after it records the phase.
+    let sts: k8s.V1StatefulSet | undefined;
+    await waitFor('the database StatefulSet', async () => {
+      sts = await apps.readNamespacedStatefulSet({ namespace: ns, name: 'q3-db' });
+      return true;
+    });
+    assert.equal(sts!.metadata?.ownerReferences?.[0]?.kind, 'AlmaRestore');
 
     await provision(ns, 'q3');
     for (const [step, phase] of STEPS) {

@@ -30,6 +30,8 @@ export const PATTERNS = {
 
 export const MAX_INSTITUTIONS = 50;
 export const MAX_NAME_LENGTH = 40;
+/** A DNS label that starts with a letter: children are named `<name>-...`. */
+export const NAME_PATTERN = '^[a-z]([-a-z0-9]*[a-z0-9])?$';
 
 const ORACLE_ACCOUNTS = [
   'SYS',
@@ -100,7 +102,7 @@ const defaultNameTaken = (field: 'schema' | 'tablespace', base: string, sep: str
 /** Every CEL rule of the CRD, by name. validation.ts implements each. */
 export const RULES = {
   name: {
-    rule: `self.metadata.name.size() <= ${MAX_NAME_LENGTH} && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')`,
+    rule: `self.metadata.name.size() <= ${MAX_NAME_LENGTH} && self.metadata.name.matches('${NAME_PATTERN}')`,
     message: `metadata.name must be at most ${MAX_NAME_LENGTH} characters of lower-case letters, digits and '-', starting with a letter: child resources are named after it (<name>-db, <name>-import-1, ...)`,
     // No fieldPath: the API server refuses paths into metadata, so this error is reported at <nil>.
   },

@@ -3,7 +3,14 @@
 // rule of crd.ts re-implemented in TypeScript (CEL_IMPLEMENTATIONS: the compiler insists on one per
 // rule). test/integration/api-validation.test.ts sends the same manifests to a real API server and
 // compares. Pure.
-import { IMMUTABLE_AFTER_START, RULES, openAPIV3Schema, type RuleName } from './crd.js';
+import {
+  IMMUTABLE_AFTER_START,
+  MAX_NAME_LENGTH,
+  NAME_PATTERN,
+  RULES,
+  openAPIV3Schema,
+  type RuleName,
+} from './crd.js';
 import { isDuration, parseDurationSeconds } from './duration.js';
 import { isQuantity, parseQuantity } from './quantity.js';
 import type { CelRule, Schema } from './schema-helpers.js';
@@ -83,7 +90,7 @@ const notBelowMinimum =
 export const CEL_IMPLEMENTATIONS: Record<RuleName, CelImpl> = {
   name: (self) => {
     const name = String(self.metadata?.name ?? '');
-    return name.length <= 40 && /^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name);
+    return name.length <= MAX_NAME_LENGTH && new RegExp(NAME_PATTERN).test(name);
   },
   immutableCustomerId: immutable('customerId'),
   immutableInstitutions: immutable('institutions'),

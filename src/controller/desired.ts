@@ -49,9 +49,15 @@ export function buildDesiredState(restore: AlmaRestore, options: { runnerImage: 
     stepJob: resources.job,
     stagingClaimName: existing ? existing.stagingClaimName : stagingClaimName(resolved.name),
     ...(existing ? {} : { databaseStatefulSet: databaseName(resolved.name) }),
-    databaseKey: existing
-      ? `existing/${existing.connectString.toLowerCase()}`
-      : `managed/${resolved.namespace}/${resolved.name}`,
+    databaseKey: databaseKey(restore),
     deleteStagingOnSuccess: resolved.spec.retention.deleteStagingOnSuccess,
   };
+}
+
+/** Identifies a restore's target database; needs no defaults, so the queue can ask it of every restore. */
+export function databaseKey(restore: AlmaRestore): string {
+  const existing = restore.spec.database.existing;
+  return existing
+    ? `existing/${existing.connectString.toLowerCase()}`
+    : `managed/${restore.metadata.namespace}/${restore.metadata.name}`;
 }

@@ -25,7 +25,7 @@ import {
   phaseAfter,
   stepOfPhase,
 } from './phases.js';
-import { buildDesiredState, type DesiredState } from './desired.js';
+import { buildDesiredState, databaseKey, type DesiredState } from './desired.js';
 import { LABEL } from '../resources/meta.js';
 import { setCondition, stepConditionType, type ConditionInput } from '../api/conditions.js';
 import { secretRequirements } from '../api/validation.js';
@@ -239,7 +239,7 @@ export class Reconciler {
       const p = r.status?.phase ?? 'Pending';
       return ACTIVE_PHASES.has(p) || (p === 'Queued' && created(r) < mine);
     });
-    const sameDatabase = ahead.filter((r) => safeDatabaseKey(r, this.deps.options) === desired.databaseKey);
+    const sameDatabase = ahead.filter((r) => databaseKey(r) === desired.databaseKey);
     if (ahead.length < maxConcurrentRestores && sameDatabase.length < maxConcurrentPerDatabase) {
       return this.transition(
         restore,
@@ -918,12 +918,4 @@ export function phaseConditions(phase: Phase, reason: string, message: string): 
     { type: 'Progressing', status: active ? 'True' : 'False', reason, message },
     { type: 'Failed', status: phase === 'Failed' ? 'True' : 'False', reason, message },
   ];
-}
-
-function safeDatabaseKey(restore: AlmaRestore, options: ControllerOptions): string {
-  try {
-    return buildDesiredState(restore, options).databaseKey;
-  } catch {
-    return `invalid/${restore.metadata.namespace}/${restore.metadata.name}`;
-  }
 }

@@ -24,8 +24,18 @@ export type DictionaryOpener = (
   credentials: DatabaseCredentials,
 ) => Promise<DictionarySession>;
 
+// The guard runs inside a reconcile worker: an unreachable or hung database must give the worker
+// back quickly (the next pass tries again) instead of holding it for the driver's defaults.
+export const GUARD_CONNECT_TIMEOUT_SECONDS = 10;
+export const GUARD_CALL_TIMEOUT_MS = 30_000;
+
 const openRealDictionary: DictionaryOpener = (config, credentials) =>
-  openDictionary(config, { module: 'alma-restore-guard', credentials });
+  openDictionary(config, {
+    module: 'alma-restore-guard',
+    credentials,
+    connectTimeoutSeconds: GUARD_CONNECT_TIMEOUT_SECONDS,
+    callTimeoutMs: GUARD_CALL_TIMEOUT_MS,
+  });
 
 async function adminCredentials(core: k8s.CoreV1Api, desired: DesiredState): Promise<DatabaseCredentials> {
   const { namespace, spec } = desired.resolved;

@@ -156,6 +156,10 @@ export interface OpenConnectionOptions {
   credentials?: DatabaseCredentials;
   /** Recorded in V$SESSION.MODULE, e.g. "alma-restore import". */
   module?: string;
+  /** Give up connecting after this long (the driver's default is 20 s). */
+  connectTimeoutSeconds?: number;
+  /** Give up on any one round trip after this long (default: none; an import call may run for hours). */
+  callTimeoutMs?: number;
 }
 
 /**
@@ -174,6 +178,7 @@ export async function openConnection(
       user: credentials.username,
       password: credentials.password,
       connectString: config.database.connectString,
+      ...(options.connectTimeoutSeconds ? { connectTimeout: options.connectTimeoutSeconds } : {}),
     });
   } catch (err) {
     const code = oracleErrorCode(err);
@@ -186,6 +191,7 @@ export async function openConnection(
     );
   }
   if (options.module) (raw as unknown as { module: string }).module = options.module;
+  if (options.callTimeoutMs) (raw as unknown as { callTimeout: number }).callTimeout = options.callTimeoutMs;
   return new ThinConnection(db, raw);
 }
 

@@ -4,8 +4,8 @@
 import type { StepConfig } from '../steps/config.js';
 import {
   openConnection,
+  type OpenConnectionOptions,
   oracleErrorCode,
-  type DatabaseCredentials,
   type OracleConnection,
 } from './connection.js';
 import type {
@@ -325,22 +325,17 @@ export class OracleDictionary implements DictionarySession {
  */
 export async function openDictionary(
   config: StepConfig,
-  options: { module: string; root?: boolean; credentials?: DatabaseCredentials },
+  options: { module: string; root?: boolean } & Omit<OpenConnectionOptions, 'module'>,
 ): Promise<DictionarySession> {
+  const { root, ...connectionOptions } = options;
   const target =
-    options.root && config.database.rootConnectString
+    root && config.database.rootConnectString
       ? { ...config, database: { ...config.database, connectString: config.database.rootConnectString } }
       : config;
-  const conn = await openConnection(target, {
-    module: options.module,
-    ...(options.credentials ? { credentials: options.credentials } : {}),
-  });
+  const conn = await openConnection(target, connectionOptions);
   const tryLogin = async (username: string, password: string): Promise<boolean> => {
     try {
-      const other = await openConnection(config, {
-        credentials: { username, password },
-        module: options.module,
-      });
+      const other = await openConnection(config, { ...connectionOptions, credentials: { username, password } });
       await other.close();
       return true;
     } catch (err) {

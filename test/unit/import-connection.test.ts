@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import net from 'node:net';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
@@ -41,6 +43,32 @@ test('a refused connection (real oracledb thin driver, loopback) fails with a cl
       assert.equal(e.reason, 'DatabaseUnreachable');
       assert.match(e.message, /^cannot connect to the database as ALMA_ADMIN: /);
       assert.doesNotMatch(e.message, /pw-must-not-leak/);
+      return true;
+    },
+  );
+});
+
+test('a server that accepts but never answers is given up after connectTimeoutSeconds (real thin driver)', async (t) => {
+  // The driver's default would wait 20 s; the guard asks for less so that it gives its worker back.
+  const silent = net.createServer((socket) => socket.resume()).listen(0, '127.0.0.1');
+  await once(silent, 'listening');
+  t.after(() => silent.close());
+  const sockets = new Set<net.Socket>();
+  silent.on('connection', (s) => sockets.add(s));
+  t.after(() => sockets.forEach((s) => s.destroy()));
+  const port = (silent.address() as net.AddressInfo).port;
+  const config = {
+    database: { connectString: `127.0.0.1:${port}/ALMAPDB`, credentialsDir: '/nonexistent' },
+  } as StepConfig;
+  await assert.rejects(
+    openConnection(config, {
+      credentials: { username: 'ALMA_ADMIN', password: 'pw' },
+      connectTimeoutSeconds: 1,
+    }),
+    (e: unknown) => {
+      assert.ok(e instanceof UserFacingError);
+      assert.equal(e.reason, 'DatabaseUnreachable');
+      assert.match(e.message, /timed out.*"connectTimeout" of 1 second/);
       return true;
     },
   );

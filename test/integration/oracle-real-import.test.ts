@@ -9,7 +9,7 @@
 // It creates ALMA_RT_SRC / ALMA_RT_DST users, directory object ALMART_1, and drops them after.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { StepConfig } from '../../src/steps/config.js';
+import { testStepConfig } from '../support/dictionary-double.js';
 import {
   openConnection,
   readDatabaseCredentials,
@@ -31,16 +31,14 @@ test(
   async () => {
     const credentialsDir = need('ORACLE_TEST_CREDENTIALS_DIR');
     const dirPath = need('ORACLE_TEST_DIRECTORY_PATH');
-    const config = {
+    const config = testStepConfig('/nonexistent', {
       restore: { namespace: 'test', name: 'rt' },
-      customerId: '0',
       institutions: [
         { institutionId: '1', schema: 'ALMA_RT_DST', tablespace: 'USERS', bibRecords: 1, tablespaceBytes: 1 },
       ],
-      stagingDir: '/nonexistent',
       database: { connectString: CONNECT!, credentialsDir, directoryName: 'ALMART', directoryPath: dirPath },
-      import: { engine: 'datapump-api', parallelism: 1, tableExistsAction: 'REPLACE', ignorableErrors: [] },
-    } as unknown as StepConfig;
+      import: { parallelism: 1, tableExistsAction: 'REPLACE' },
+    });
     const credentials = await readDatabaseCredentials(credentialsDir);
     const admin: OracleConnection = await openConnection(config, { credentials });
     const quiet = async (sql: string): Promise<void> => {

@@ -38,7 +38,7 @@ import { openDictionary } from '../../src/oracle/dictionary-oracledb.js';
 import { NEW_DATAFILE_SIZE } from '../../src/oracle/dictionary-sizing.js';
 import { ident } from '../../src/oracle/sql/dictionary.js';
 import { createMetrics } from '../../src/runtime/metrics.js';
-import { institutionLayout, type StepConfig } from '../../src/steps/config.js';
+import { institutionLayout } from '../../src/steps/config.js';
 import { REDO_MIN_BYTES, REDO_MIN_GROUPS, VENDOR_ROLES } from '../../src/steps/prepare/plan.js';
 import { runPrepare } from '../../src/steps/prepare/run.js';
 import { runVerify } from '../../src/steps/verify/run.js';
@@ -93,7 +93,8 @@ test(
     const NAME = `ALMA_T_${suffix}`; // the schema user and the tablespace (separate namespaces)
     const schemaPassword = `Pw${randomBytes(9).toString('hex')}x`;
     const stagingDir = await mkdtemp(path.join(tmpdir(), 'alma-real-oracle-'));
-    const base = testStepConfig(stagingDir, {
+    const config = testStepConfig(stagingDir, {
+      restore: { namespace: 'alma-restore-test', name: `t-${suffix.toLowerCase()}` },
       institutions: [
         {
           institutionId: '1',
@@ -113,13 +114,9 @@ test(
         allowRedoLogChanges: false,
         replaceExistingSchema: false,
       },
+      import: { parallelism: 1 },
       postImport: { runVendorScript: false },
     });
-    const config: StepConfig = {
-      ...base,
-      restore: { namespace: 'alma-restore-test', name: `t-${suffix.toLowerCase()}` },
-      import: { ...base.import, parallelism: 1 },
-    };
     const inst = config.institutions[0]!;
     const layout = institutionLayout(config, inst);
     const DIRECTORY = layout.directoryObject; // ALMA_T_<hex>_1

@@ -614,13 +614,15 @@ export function rootView(db: DictionaryDouble): DictionaryDouble {
 export function testStepConfig(
   stagingDir: string,
   overrides: {
+    restore?: StepConfig['restore'];
     institutions?: StepConfig['institutions'];
     database?: Partial<StepConfig['database']>;
+    import?: Partial<StepConfig['import']>;
     postImport?: Partial<StepConfig['postImport']>;
   } = {},
 ): StepConfig {
   return {
-    restore: { namespace: 'library', name: 'q3' },
+    restore: overrides.restore ?? { namespace: 'library', name: 'q3' },
     customerId: '3975',
     institutions: overrides.institutions ?? [
       {
@@ -653,7 +655,13 @@ export function testStepConfig(
       replaceExistingSchema: false,
       ...overrides.database,
     },
-    import: { engine: 'datapump-api', parallelism: 'auto', tableExistsAction: 'SKIP', ignorableErrors: [] },
+    import: {
+      engine: 'datapump-api',
+      parallelism: 'auto',
+      tableExistsAction: 'SKIP',
+      ignorableErrors: [],
+      ...overrides.import,
+    },
     postImport: {
       recompileInvalid: true,
       rebuildUnusableIndexes: true,

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../../src/logging.js';
 import type { StepConfig } from '../../src/steps/config.js';
+import { testStepConfig } from '../support/dictionary-double.js';
 import { institutionLayout } from '../../src/steps/config.js';
 import type { DataPumpJobInfo } from '../../src/oracle/datapump.js';
 import { ImpdpEngine, foldImpdpStatusLine, statusFromBlock } from '../../src/oracle/datapump-impdp.js';
@@ -32,21 +33,18 @@ interface Env {
 async function setup(t: { after: (fn: () => Promise<void>) => void }): Promise<Env> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'impdp-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const config = {
+  const config = testStepConfig(dir, {
     restore: { namespace: 'lib', name: 'nightly' },
-    customerId: '3975',
     institutions: [
       { institutionId: '3978', schema: 'EXL_ADMIN', tablespace: 'USERS', bibRecords: 1, tablespaceBytes: 1 },
     ],
-    stagingDir: dir,
     database: {
       connectString: 'db.example.edu:1521/ALMAPDB',
       credentialsDir: path.join(dir, 'creds'),
-      directoryName: 'EXP_DIR',
       directoryPath: dir,
     },
-    import: { engine: 'impdp', parallelism: 'auto', tableExistsAction: 'SKIP', ignorableErrors: [] },
-  } as unknown as StepConfig;
+    import: { engine: 'impdp' },
+  });
   const layout = institutionLayout(config, config.institutions[0]!);
   await mkdir(layout.scriptsDir, { recursive: true });
   await writeFile(

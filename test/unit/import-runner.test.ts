@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../src/logging.js';
 import type { StepConfig } from '../../src/steps/config.js';
+import { testStepConfig } from '../support/dictionary-double.js';
 import { institutionLayout } from '../../src/steps/config.js';
 import { DataPumpApiEngine } from '../../src/oracle/datapump-api.js';
 import { runImport } from '../../src/steps/import/runner.js';
@@ -27,9 +28,8 @@ interface Env {
 async function setup(t: { after: (fn: () => Promise<void>) => void }, institutions = ['3978']): Promise<Env> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'import-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const config = {
+  const config = testStepConfig(dir, {
     restore: { namespace: 'lib', name: 'nightly' },
-    customerId: '3975',
     institutions: institutions.map((id, i) => ({
       institutionId: id,
       schema: i === 0 ? 'EXL_ADMIN' : `EXL_ADMIN_${i + 1}`,
@@ -37,19 +37,13 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }, institutio
       bibRecords: 1000,
       tablespaceBytes: 1e9,
     })),
-    stagingDir: dir,
     database: {
       connectString: 'db:1521/ALMAPDB',
       credentialsDir: path.join(dir, 'creds'),
       schemaPasswordFile: path.join(dir, 'schema-pw'),
-      directoryName: 'EXP_DIR',
       directoryPath: dir,
-      managed: true,
-      allowRedoLogChanges: false,
-      replaceExistingSchema: false,
     },
-    import: { engine: 'datapump-api', parallelism: 'auto', tableExistsAction: 'SKIP', ignorableErrors: [] },
-  } as unknown as StepConfig;
+  });
   for (const inst of config.institutions) {
     const layout = institutionLayout(config, inst);
     await mkdir(layout.scriptsDir, { recursive: true });

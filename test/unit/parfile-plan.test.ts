@@ -4,13 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StepConfig } from '../../src/steps/config.js';
+import { testStepConfig } from '../support/dictionary-double.js';
 import { parseParfile, ParfileError } from '../../src/oracle/parfile.js';
 import { FORBIDDEN_PARAMETERS, buildImportPlan, planAsParfileLines } from '../../src/steps/import/plan.js';
 
 const config = (over: Partial<StepConfig['import']> = {}): StepConfig =>
-  ({
+  testStepConfig('/staging', {
     restore: { namespace: 'lib', name: 'q3-2026' },
-    customerId: '3975',
     institutions: [
       { institutionId: '3978', schema: 'EXL_ADMIN', tablespace: 'USERS', bibRecords: 1, tablespaceBytes: 1 },
       {
@@ -21,16 +21,9 @@ const config = (over: Partial<StepConfig['import']> = {}): StepConfig =>
         tablespaceBytes: 1,
       },
     ],
-    stagingDir: '/staging',
-    database: { directoryName: 'EXP_DIR', directoryPath: '/opt/oracle/staging' },
-    import: {
-      engine: 'datapump-api',
-      parallelism: 'auto',
-      tableExistsAction: 'SKIP',
-      ignorableErrors: [],
-      ...over,
-    },
-  }) as unknown as StepConfig;
+    database: { directoryPath: '/opt/oracle/staging' },
+    import: over,
+  });
 
 const VENDOR = (tag: string): string =>
   `dumpfile=local_backup_final_${tag}_%U.dmp\nLOGFILE=import_${tag}.log\nREMAP_SCHEMA=EXL_ADMIN:EXL_ADMIN\nREMAP_TABLESPACE=USERS:USERS\n`;

@@ -55,7 +55,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** GET over TLS without verifying the (self-signed) serving certificate: liveness probes only. */
-function httpsOk(url: string): Promise<boolean> {
+export function httpsOk(url: string): Promise<boolean> {
   return new Promise((resolve) => {
     const req = request(url, { rejectUnauthorized: false, timeout: 2000 }, (res) => {
       res.resume();

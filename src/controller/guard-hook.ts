@@ -24,10 +24,12 @@ export type DictionaryOpener = (
   credentials: DatabaseCredentials,
 ) => Promise<DictionarySession>;
 
-// The guard runs inside a reconcile worker: an unreachable or hung database must give the worker
-// back quickly (the next pass tries again) instead of holding it for the driver's defaults.
+// The guard runs inside a reconcile worker: an unreachable database must give the worker back
+// quickly (the next pass tries again) instead of holding it for the driver's 20 s default, and a
+// hung one must not hold it forever. A call may take minutes, though: adding a 1 GiB datafile
+// formats it, on storage that the import keeps busy.
 export const GUARD_CONNECT_TIMEOUT_SECONDS = 10;
-export const GUARD_CALL_TIMEOUT_MS = 30_000;
+export const GUARD_CALL_TIMEOUT_MS = 5 * 60_000;
 
 const openRealDictionary: DictionaryOpener = (config, credentials) =>
   openDictionary(config, {

@@ -335,7 +335,10 @@ export async function openDictionary(
   const conn = await openConnection(target, connectionOptions);
   const tryLogin = async (username: string, password: string): Promise<boolean> => {
     try {
-      const other = await openConnection(config, { ...connectionOptions, credentials: { username, password } });
+      const other = await openConnection(config, {
+        ...connectionOptions,
+        credentials: { username, password },
+      });
       await other.close();
       return true;
     } catch (err) {

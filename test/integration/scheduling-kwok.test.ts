@@ -38,17 +38,32 @@ describe('scheduling with kube-scheduler and kwok', () => {
     core = cp.kubeConfig.makeApiClient(k8s.CoreV1Api);
     batch = cp.kubeConfig.makeApiClient(k8s.BatchV1Api);
   });
-  after(() => nodes?.stop());
+  const volumes: string[] = [];
+  after(async () => {
+    await nodes?.stop();
+    for (const name of volumes) await core.deletePersistentVolume({ name }).catch(() => undefined);
+  });
 
-  /** Waits until the pod of Job `name` is bound to a node and returns that node. */
+  // kwok runs a Job's pod to completion and it may be gone within milliseconds of being bound,
+  // so placements are recorded from a watch rather than by polling.
+  const placements = new Map<string, string>(); // Job name -> node of its pod
+  let stopWatch: AbortController | undefined;
+  before(async () => {
+    stopWatch = await new k8s.Watch(cp.kubeConfig).watch(
+      `/api/v1/namespaces/${namespace}/pods`,
+      {},
+      (_type: string, pod: k8s.V1Pod) => {
+        const job = pod.metadata?.labels?.['job-name'];
+        if (job && pod.spec?.nodeName) placements.set(job, pod.spec.nodeName);
+      },
+      () => undefined,
+    );
+  });
+  after(() => stopWatch?.abort());
+
   async function nodeOfJobPod(name: string): Promise<string> {
-    let nodeName = '';
-    await waitFor(`the pod of Job ${name} to be scheduled`, async () => {
-      const pods = await core.listNamespacedPod({ namespace, labelSelector: `job-name=${name}` });
-      nodeName = pods.items[0]?.spec?.nodeName ?? '';
-      return nodeName !== '';
-    });
-    return nodeName;
+    await waitFor(`the pod of Job ${name} to be scheduled`, async () => placements.has(name));
+    return placements.get(name)!;
   }
 
   it('places a Job pod on a fake node and kwok runs it to completion', async () => {
@@ -101,7 +116,7 @@ describe('scheduling with kube-scheduler and kwok', () => {
         namespace,
         body: { ...claim, metadata: { name: claim.metadata!.name!, namespace } },
       });
-      await bindClaim(cp, namespace, claim.metadata!.name!);
+      volumes.push(await bindClaim(cp, namespace, claim.metadata!.name!));
     }
 
     // The database pod as the StatefulSet controller (not run here) would create it, pinned to

@@ -116,9 +116,9 @@ export async function startFakeNodes(cp: ControlPlane, nodes: FakeNodeSpec[]): P
 /**
  * What a provisioner and the PV controller (not run here) would do for a claim: a PersistentVolume
  * bound to it, and the claim marked Bound, so that the scheduler's volume binding accepts pods
- * that mount it.
+ * that mount it. Returns the volume's name (cluster-scoped: the caller deletes it).
  */
-export async function bindClaim(cp: ControlPlane, namespace: string, claimName: string): Promise<void> {
+export async function bindClaim(cp: ControlPlane, namespace: string, claimName: string): Promise<string> {
   const core = cp.kubeConfig.makeApiClient(k8s.CoreV1Api);
   const claim = await core.readNamespacedPersistentVolumeClaim({ namespace, name: claimName });
   const volumeName = `pv-${claim.metadata!.uid}`;
@@ -145,4 +145,5 @@ export async function bindClaim(cp: ControlPlane, namespace: string, claimName: 
   });
   updated.status = { phase: 'Bound', capacity, accessModes };
   await core.replaceNamespacedPersistentVolumeClaimStatus({ namespace, name: claimName, body: updated });
+  return volumeName;
 }

@@ -3,6 +3,7 @@
 //   (b) `alma-restore fetch` (stream mode), the compiled CLI (`npm run build`) as the image runs it
 //   (c) the machine's limit for the same data: `cat parts | gzip -dc > /dev/null`
 //   (d) for reference, Node's own gunzip of the local parts (faster than GNU gzip, so a lower floor)
+//   (e) `alma-restore fetch --mode stage` (download the parts, then extract; no target)
 // Prints wall time and peak disk for each and the ratios b/a and b/c. All figures of one run are
 // measured in that run. Size: BENCH_FETCH_GIB (extracted GiB, default 2); work dir BENCH_DIR;
 // BENCH_FETCH_RANDOM_QUARTERS (0-4, default 4 = incompressible: the runbook expects ~70 GiB per
@@ -152,33 +153,43 @@ async function main() {
     const repo = path.resolve(import.meta.dirname, '../..');
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: repo, stdio: 'inherit' });
     const cli = path.join(repo, 'dist', 'cli.js');
-    const b = await measure([dirB], () =>
-      run(process.execPath, [
-        cli,
-        'fetch',
-        '--host',
-        server.host,
-        '--port',
-        String(server.port),
-        '--directory',
-        drop,
-        '--customer',
-        C,
-        '--institution',
-        I,
-        '--credentials-dir',
-        creds,
-        '--dest',
-        dirB,
-        '--stable-for',
-        '0',
-        '--progress-interval',
-        '30',
-        '--termination-log',
-        '/dev/null',
-      ]),
-    );
+    const fetchInto = (dest: string, mode: 'stream' | 'stage') =>
+      measure([dest], () =>
+        run(process.execPath, [
+          cli,
+          'fetch',
+          '--host',
+          server.host,
+          '--port',
+          String(server.port),
+          '--directory',
+          drop,
+          '--customer',
+          C,
+          '--institution',
+          I,
+          '--credentials-dir',
+          creds,
+          '--dest',
+          dest,
+          '--mode',
+          mode,
+          '--stable-for',
+          '0',
+          '--progress-interval',
+          '30',
+          '--termination-log',
+          '/dev/null',
+        ]),
+      );
+    const b = await fetchInto(dirB, 'stream');
     rmSync(dirB, { recursive: true, force: true });
+    // Stage mode keeps the parts on disk while it extracts (then deletes them): no target, shown
+    // for users choosing between the modes.
+    const dirE = path.join(ROOT, 'e');
+    mkdirSync(dirE);
+    const staged = await fetchInto(dirE, 'stage');
+    rmSync(dirE, { recursive: true, force: true });
 
     const row = (label: string, r: { seconds: number; peak: number }) =>
       console.log(
@@ -191,6 +202,7 @@ async function main() {
     row('(b) alma-restore fetch (stream)', b);
     row('(c) limit: cat parts | gzip -dc > /dev/null', limit);
     row('(d) for reference: Node gunzip of local parts', nodeGunzip);
+    row('(e) alma-restore fetch --mode stage', staged);
     console.log(`\nb/a time ${(b.seconds / a.seconds).toFixed(2)} (target <= 0.7)`);
     console.log(`b/a peak disk ${(b.peak / a.peak).toFixed(2)} (target <= 0.55)`);
     console.log(`b/c time ${(b.seconds / limit.seconds).toFixed(2)} (target <= 1.5)`);

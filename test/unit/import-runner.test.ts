@@ -84,16 +84,22 @@ function engineOn(
   });
 }
 
-test('a fresh run: plan recorded first, job defined from it, vendor errors expected -> SucceededWithWarnings', async (t) => {
-  const env = await setup(t);
-  env.double.script = defaultScript({ errorBlocks: VENDOR_ERROR_BLOCKS });
-  const run = await runImport({
+/** One import run on a fresh engine, polling without delay. */
+function importOn(env: Env, extra: Partial<Parameters<typeof runImport>[0]> = {}) {
+  return runImport({
     config: env.config,
     engine: engineOn(env.double),
     logger: env.logger,
     sleep: noSleep,
     intervalMs: 1,
+    ...extra,
   });
+}
+
+test('a fresh run: plan recorded first, job defined from it, vendor errors expected -> SucceededWithWarnings', async (t) => {
+  const env = await setup(t);
+  env.double.script = defaultScript({ errorBlocks: VENDOR_ERROR_BLOCKS });
+  const run = await importOn(env);
   assert.equal(run.exitCode, IMPORT_EXIT.ok);
   assert.equal(run.result.outcome, 'SucceededWithWarnings');
   assert.equal(run.result.reason, 'ImportCompletedWithExpectedErrors');
@@ -172,13 +178,7 @@ test('an attempt killed mid-import, run again, attaches and watches the running 
   );
   env.double.runInBackground(1);
 
-  const second = await runImport({
-    config: env.config,
-    engine: engineOn(env.double),
-    logger: env.logger,
-    sleep: noSleep,
-    intervalMs: 1,
-  });
+  const second = await importOn(env);
   assert.equal(second.result.outcome, 'Succeeded');
   const inst = (second.result.summary.institutions as Record<string, unknown>[])[0]!;
   assert.equal(inst.start, 'attached');
@@ -187,13 +187,7 @@ test('an attempt killed mid-import, run again, attaches and watches the running 
   assert.equal(env.double.callsOf('startJob').length, 1, 'a running job is not started again');
   assert.equal(env.double.completed.length, 1);
   // A third run skips the institution: already imported with the same plan.
-  const third = await runImport({
-    config: env.config,
-    engine: engineOn(env.double),
-    logger: env.logger,
-    sleep: noSleep,
-    intervalMs: 1,
-  });
+  const third = await importOn(env);
   assert.equal((third.result.summary.institutions as Record<string, unknown>[])[0]!.start, 'alreadyImported');
   assert.equal(env.double.opens, 1);
 });
@@ -212,13 +206,7 @@ test('a job stopped by an instance restart is attached and restarted (START_JOB)
   });
   env.double.restartInstance();
   assert.equal(env.double.jobs.get('ALMA_NIGHTLY_3978')?.state, 'NOT RUNNING');
-  const run = await runImport({
-    config: env.config,
-    engine: engineOn(env.double),
-    logger: env.logger,
-    sleep: noSleep,
-    intervalMs: 1,
-  });
+  const run = await importOn(env);
   assert.equal(run.result.outcome, 'Succeeded');
   assert.equal((run.result.summary.institutions as Record<string, unknown>[])[0]!.start, 'restarted');
   assert.equal(env.double.opens, 1);
@@ -229,26 +217,14 @@ test('a job stopped by an instance restart is attached and restarted (START_JOB)
 test('a fatal stop fails the run (exit 21, resumable); the next run restarts the stopped job', async (t) => {
   const env = await setup(t);
   env.double.script = defaultScript({ fatalAtTick: 3 });
-  const first = await runImport({
-    config: env.config,
-    engine: engineOn(env.double),
-    logger: env.logger,
-    sleep: noSleep,
-    intervalMs: 1,
-  });
+  const first = await importOn(env);
   assert.equal(first.result.outcome, 'Failed');
   assert.equal(first.result.reason, 'ImportStoppedFatal');
   assert.equal(first.exitCode, IMPORT_EXIT.stopped);
   assert.match(first.result.message, /run the import again to resume it/);
   assert.equal(env.double.jobs.get('ALMA_NIGHTLY_3978')?.state, 'NOT RUNNING');
 
-  const second = await runImport({
-    config: env.config,
-    engine: engineOn(env.double),
-    logger: env.logger,
-    sleep: noSleep,
-    intervalMs: 1,
-  });
+  const second = await importOn(env);
   const inst = (second.result.summary.institutions as Record<string, unknown>[])[0]!;
   assert.equal(inst.start, 'restarted');
   // The log file holds both attempts; the last Job line decides, and the errors that stopped the
@@ -263,23 +239,10 @@ test('a fatal stop fails the run (exit 21, resumable); the next run restarts the
 test('--fresh kills the existing job and starts over', async (t) => {
   const env = await setup(t);
   env.double.script = defaultScript({ fatalAtTick: 2 });
-  await runImport({
-    config: env.config,
-    engine: engineOn(env.double),
-    logger: env.logger,
-    sleep: noSleep,
-    intervalMs: 1,
-  });
+  await importOn(env);
   assert.equal(env.double.jobs.get('ALMA_NIGHTLY_3978')?.state, 'NOT RUNNING');
   env.double.script = defaultScript();
-  const run = await runImport({
-    config: env.config,
-    engine: engineOn(env.double),
-    logger: env.logger,
-    sleep: noSleep,
-    intervalMs: 1,
-    fresh: true,
-  });
+  const run = await importOn(env, { fresh: true });
   assert.equal(run.result.outcome, 'Succeeded', run.result.message);
   const stop = env.double.callsOf('stopJob');
   assert.equal(stop.length, 1);
@@ -299,13 +262,7 @@ test('an error at START_JOB fails cleanly: nothing left defined, exit 22', async
     startJobError:
       'ORA-39002: invalid operation\nORA-39070: Unable to open the log file.\nORA-29283: invalid file operation',
   });
-  const run = await runImport({
-    config: env.config,
-    engine: engineOn(env.double),
-    logger: env.logger,
-    sleep: noSleep,
-    intervalMs: 1,
-  });
+  const run = await importOn(env);
   assert.equal(run.result.outcome, 'Failed');
   assert.equal(run.result.reason, 'ImportStartFailed');
   assert.equal(run.exitCode, IMPORT_EXIT.startFailed);
@@ -315,13 +272,7 @@ test('an error at START_JOB fails cleanly: nothing left defined, exit 22', async
 
 test('two institutions run in order with their own remaps; a failure stops the rest', async (t) => {
   const env = await setup(t, ['3978', '3979']);
-  const run = await runImport({
-    config: env.config,
-    engine: engineOn(env.double),
-    logger: env.logger,
-    sleep: noSleep,
-    intervalMs: 1,
-  });
+  const run = await importOn(env);
   assert.equal(run.result.outcome, 'Succeeded');
   assert.deepEqual(
     env.double.callsOf('open').map((c) => c.args[1]),
@@ -337,13 +288,7 @@ test('two institutions run in order with their own remaps; a failure stops the r
 
   const env2 = await setup(t, ['3978', '3979']);
   await rm(path.join(env2.dir, 'local_3975_3978', 'local_backup_final_3975_3978_01.dmp'));
-  const failed = await runImport({
-    config: env2.config,
-    engine: engineOn(env2.double),
-    logger: env2.logger,
-    sleep: noSleep,
-    intervalMs: 1,
-  });
+  const failed = await importOn(env2);
   assert.equal(failed.result.outcome, 'Failed');
   assert.equal(failed.exitCode, IMPORT_EXIT.usage);
   assert.match(

@@ -28,6 +28,12 @@ describe('scheduling with kube-scheduler and kwok', () => {
   const LARGE = `${prefix}-large`;
   const SMALL = `${prefix}-small`;
 
+  // kwok runs a Job's pod to completion and it may be gone within milliseconds of being bound,
+  // so placements are recorded from a watch rather than by polling.
+  const placements = new Map<string, string>(); // Job name -> node of its pod
+  let stopWatch: AbortController | undefined;
+  const volumes: string[] = []; // cluster-scoped: deleted at the end
+
   before(async () => {
     cp = await sharedControlPlane();
     nodes = await startFakeNodes(cp, [
@@ -37,18 +43,6 @@ describe('scheduling with kube-scheduler and kwok', () => {
     namespace = await cp.newNamespace('kwok');
     core = cp.kubeConfig.makeApiClient(k8s.CoreV1Api);
     batch = cp.kubeConfig.makeApiClient(k8s.BatchV1Api);
-  });
-  const volumes: string[] = [];
-  after(async () => {
-    await nodes?.stop();
-    for (const name of volumes) await core.deletePersistentVolume({ name }).catch(() => undefined);
-  });
-
-  // kwok runs a Job's pod to completion and it may be gone within milliseconds of being bound,
-  // so placements are recorded from a watch rather than by polling.
-  const placements = new Map<string, string>(); // Job name -> node of its pod
-  let stopWatch: AbortController | undefined;
-  before(async () => {
     stopWatch = await new k8s.Watch(cp.kubeConfig).watch(
       `/api/v1/namespaces/${namespace}/pods`,
       {},
@@ -59,7 +53,11 @@ describe('scheduling with kube-scheduler and kwok', () => {
       () => undefined,
     );
   });
-  after(() => stopWatch?.abort());
+  after(async () => {
+    stopWatch?.abort();
+    await nodes?.stop();
+    for (const name of volumes) await core.deletePersistentVolume({ name }).catch(() => undefined);
+  });
 
   async function nodeOfJobPod(name: string): Promise<string> {
     await waitFor(`the pod of Job ${name} to be scheduled`, async () => placements.has(name));

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { UserFacingError, errorMessage } from '../errors.js';
 
 export const STEP_NAMES = ['fetch', 'prepare', 'import', 'verify'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
@@ -76,6 +77,26 @@ export function decodeTerminationMessage(step: StepName, text: string | undefine
       summary,
       ...(r.reportPath ? { reportPath: r.reportPath } : {}),
     },
+  };
+}
+
+/**
+ * The result of a step that ended with an exception, so that the controller still reads a result:
+ * a UserFacingError keeps its reason and message, anything else is an InternalError.
+ */
+export function failedStepResult(
+  step: StepName,
+  err: unknown,
+  summary: Record<string, unknown> = {},
+): StepResult {
+  const known = err instanceof UserFacingError;
+  return {
+    version: 1,
+    step,
+    outcome: 'Failed',
+    reason: known ? err.reason : 'InternalError',
+    message: known ? err.message : `unexpected error: ${errorMessage(err)}`,
+    summary,
   };
 }
 

@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { UserFacingError, errorMessage } from '../../errors.js';
 import { createLogger, type Logger } from '../../logging.js';
 import { DEFAULT_CONFIG_PATH } from '../config.js';
-import { DEFAULT_TERMINATION_LOG, publishStepResult, type StepResult } from '../result.js';
+import { DEFAULT_TERMINATION_LOG, failedStepResult, publishStepResult, type StepResult } from '../result.js';
 import { FETCH_EXIT } from './exit-codes.js';
 import { loadFetchSettings, type FetchFlags, type FetchSettings } from './options.js';
 import { emptyReport, runFetch, type FetchDeps, type FetchReport } from './run.js';
@@ -60,14 +60,7 @@ export async function fetchCommand(
   } catch (err) {
     const known = err instanceof UserFacingError;
     exitCode = known ? err.exitCode : FETCH_EXIT.internal;
-    result = {
-      version: 1,
-      step: 'fetch',
-      outcome: 'Failed',
-      reason: known ? err.reason : 'InternalError',
-      message: known ? err.message : `unexpected error: ${errorMessage(err)}`,
-      summary: report ? { ...summarise(report), exitCode } : { exitCode },
-    };
+    result = failedStepResult('fetch', err, report ? { ...summarise(report), exitCode } : { exitCode });
     log.error({ reason: result.reason, exitCode }, result.message);
     if (!known && err instanceof Error) log.debug({ stack: err.stack }, 'stack');
   }

@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import { UserFacingError, errorMessage } from '../../errors.js';
 import { createLogger, type Logger } from '../../logging.js';
 import { DEFAULT_CONFIG_PATH, loadStepConfig, stepReportDir, type StepConfig } from '../config.js';
-import { DEFAULT_TERMINATION_LOG, publishStepResult, type StepResult } from '../result.js';
+import { DEFAULT_TERMINATION_LOG, failedStepResult, publishStepResult, type StepResult } from '../result.js';
 import { openConnection, readDatabaseCredentials } from '../../oracle/connection.js';
 import { DataPumpApiEngine, type ImportEngine } from '../../oracle/datapump-api.js';
 import { ImpdpEngine } from '../../oracle/datapump-impdp.js';
@@ -89,16 +89,8 @@ export async function importCommand(
     report = run.report;
     exitCode = run.exitCode;
   } catch (err) {
-    const known = err instanceof UserFacingError;
-    exitCode = known ? err.exitCode : IMPORT_EXIT.internal;
-    result = {
-      version: 1,
-      step: 'import',
-      outcome: 'Failed',
-      reason: known ? err.reason : 'InternalError',
-      message: known ? err.message : `unexpected error: ${errorMessage(err)}`,
-      summary: { exitCode },
-    };
+    exitCode = err instanceof UserFacingError ? err.exitCode : IMPORT_EXIT.internal;
+    result = failedStepResult('import', err, { exitCode });
     log.error({ reason: result.reason, exitCode }, result.message);
   }
   try {

@@ -150,20 +150,29 @@ export async function runPrepare(
       })),
       ...extra,
     });
+    const failed = (
+      reason: string,
+      message: string,
+      extra: Record<string, unknown>,
+    ): { result: StepResult; report: PrepareReport } => ({
+      report,
+      result: {
+        version: 1,
+        step: 'prepare',
+        outcome: 'Failed',
+        reason,
+        message,
+        summary: summary(extra),
+      },
+    });
 
     if (plan.refusals.length > 0) {
       for (const r of plan.refusals) log.error({ reason: r.reason }, r.message);
-      return {
-        report,
-        result: {
-          version: 1,
-          step: 'prepare',
-          outcome: 'Failed',
-          reason: plan.refusals[0]!.reason,
-          message: `prepare refused and changed nothing: ${plan.refusals.map((r) => r.message).join('; ')}`,
-          summary: summary({ refusals: plan.refusals.map((r) => r.reason) }),
-        },
-      };
+      return failed(
+        plan.refusals[0]!.reason,
+        `prepare refused and changed nothing: ${plan.refusals.map((r) => r.message).join('; ')}`,
+        { refusals: plan.refusals.map((r) => r.reason) },
+      );
     }
 
     const targets = { pdb, root: root ?? pdb };
@@ -178,19 +187,12 @@ export async function runPrepare(
           const why = scrub(errorMessage(err), schemaPassword);
           report.checks[ci]!.action = [...taken, `FAILED: ${statement}: ${why}`].join('; ');
           log.error({ scope: c.scope, check: c.name, statement, error: why }, 'action failed');
-          return {
-            report,
-            result: {
-              version: 1,
-              step: 'prepare',
-              outcome: 'Failed',
-              reason: 'PrepareActionFailed',
-              message:
-                `${c.scope === 'database' ? '' : `institution ${c.scope}: `}${statement} failed: ${why}. ` +
-                `${report.actionsTaken.length} earlier action(s) were applied; running prepare again continues from here`,
-              summary: summary({ failedCheck: `${c.scope}/${c.name}` }),
-            },
-          };
+          return failed(
+            'PrepareActionFailed',
+            `${c.scope === 'database' ? '' : `institution ${c.scope}: `}${statement} failed: ${why}. ` +
+              `${report.actionsTaken.length} earlier action(s) were applied; running prepare again continues from here`,
+            { failedCheck: `${c.scope}/${c.name}` },
+          );
         }
         taken.push(statement);
         report.actionsTaken.push(statement);

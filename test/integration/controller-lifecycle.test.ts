@@ -183,6 +183,8 @@ describe('AlmaRestore controller', () => {
     await restores.waitForPhase('r1', 'Preparing');
     await kubelet.finishJob(ns, 'r1-prepare-3', { exitCode: 0, message: stepResult('prepare') });
     await restores.waitForPhase('r1', 'Importing');
+    // The phase is written before the step's Job is created: wait for the Job, not the next pass.
+    await kubelet.waitForJob(ns, 'r1-import-1');
     const names = (await jobsOf(ns, 'r1')).map((j) => j.metadata!.name).sort();
     assert.deepEqual(names, ['r1-fetch-1', 'r1-import-1', 'r1-prepare-1', 'r1-prepare-2', 'r1-prepare-3']);
   });

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the real Kubernetes control-plane binaries (kube-apiserver, kube-controller-manager,
-# kube-scheduler), etcd, helm and kwok from the Go module proxy into a versioned cache outside
+# Builds the real Kubernetes binaries (kube-apiserver, kube-controller-manager, kube-scheduler,
+# kubelet, kube-proxy), etcd, helm and kwok from the Go module proxy into a versioned cache outside
 # the repo. Idempotent: a binary already in the cache is not rebuilt.
 # Prints the cache directory on its last line.
 set -euo pipefail
@@ -22,7 +22,7 @@ proxy_hint() { echo "is the Go module proxy reachable? GOPROXY=$(go env GOPROXY)
 export CGO_ENABLED=0 GOFLAGS=-mod=mod
 
 have() { for b in "$@"; do [ -x "$OUT/$b" ] || return 1; done; }
-ALL_BINARIES="etcd helm kwok kube-apiserver kube-controller-manager kube-scheduler"
+ALL_BINARIES="etcd helm kwok kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy"
 
 # --print-dir: report where the binaries are, without building. Exit 3 if any is missing.
 if [ "${1:-}" = "--print-dir" ]; then
@@ -34,7 +34,7 @@ fi
 mkdir -p "$OUT"
 
 build_kubernetes() {
-  have kube-apiserver kube-controller-manager kube-scheduler && return 0
+  have kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy && return 0
   local work minor staging mod
   work="$CACHE_ROOT/build/kubernetes-$KUBE_VERSION"; rm -rf "$work"; mkdir -p "$work"; cd "$work"
   minor=$(echo "$KUBE_VERSION" | cut -d. -f2); staging="v0.${KUBE_VERSION#v1.}"
@@ -46,10 +46,12 @@ build_kubernetes() {
     go mod edit -replace="$m=$m@$staging"
   done
   go get "k8s.io/kubernetes/cmd/kube-apiserver@$KUBE_VERSION" "k8s.io/kubernetes/cmd/kube-controller-manager@$KUBE_VERSION" \
-    "k8s.io/kubernetes/cmd/kube-scheduler@$KUBE_VERSION" || die "go get of Kubernetes $KUBE_VERSION failed: $(proxy_hint)"
+    "k8s.io/kubernetes/cmd/kube-scheduler@$KUBE_VERSION" "k8s.io/kubernetes/cmd/kubelet@$KUBE_VERSION" \
+    "k8s.io/kubernetes/cmd/kube-proxy@$KUBE_VERSION" || die "go get of Kubernetes $KUBE_VERSION failed: $(proxy_hint)"
   go build -trimpath \
     -ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean" \
     -o "$OUT/" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler \
+    k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy \
     || die "go build of Kubernetes $KUBE_VERSION failed (see above); try KUBE_VERSION=v1.36.3"
 }
 

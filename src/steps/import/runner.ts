@@ -133,6 +133,7 @@ function exitCodeFor(r: InstitutionReport): number {
       return IMPORT_EXIT.stopped;
     default:
       return r.reason.startsWith('Parfile') ||
+        r.reason === 'StagingUnsafe' ||
         r.reason.startsWith('DumpFiles') ||
         r.reason.startsWith('Config')
         ? IMPORT_EXIT.usage

@@ -117,7 +117,8 @@ export async function defineJob(
   const ok = (call: Promise<void>, what: string): Promise<void> => tolerateInfo(call, what, event);
   for (const f of plan.dumpfiles) await ok(s.addDumpFile(h, f, plan.directory), `ADD_FILE ${f}`);
   await ok(s.addLogFile(h, plan.logfile, plan.directory), `ADD_FILE ${plan.logfile}`);
-  for (const r of plan.remapSchemas) await ok(s.metadataRemap(h, 'REMAP_SCHEMA', r.from, r.to), 'REMAP_SCHEMA');
+  for (const r of plan.remapSchemas)
+    await ok(s.metadataRemap(h, 'REMAP_SCHEMA', r.from, r.to), 'REMAP_SCHEMA');
   for (const r of plan.remapTablespaces)
     await ok(s.metadataRemap(h, 'REMAP_TABLESPACE', r.from, r.to), 'REMAP_TABLESPACE');
   if (plan.jobMode === 'SCHEMA') {
@@ -131,7 +132,10 @@ export async function defineJob(
   for (const t of plan.transforms) await ok(s.metadataTransform(h, t.name, t.value, t.objectType), t.name);
   await ok(s.setParameter(h, 'TABLE_EXISTS_ACTION', plan.tableExistsAction), 'TABLE_EXISTS_ACTION');
   if (plan.skipUnusableIndexes !== undefined) {
-    await ok(s.setParameter(h, 'SKIP_UNUSABLE_INDEXES', plan.skipUnusableIndexes ? 1 : 0), 'SKIP_UNUSABLE_INDEXES');
+    await ok(
+      s.setParameter(h, 'SKIP_UNUSABLE_INDEXES', plan.skipUnusableIndexes ? 1 : 0),
+      'SKIP_UNUSABLE_INDEXES',
+    );
   }
   if (plan.partitionOptions)
     await ok(s.setParameter(h, 'PARTITION_OPTIONS', plan.partitionOptions), 'PARTITION_OPTIONS');
@@ -256,7 +260,10 @@ export class DataPumpApiEngine implements ImportEngine {
     } catch (err) {
       if (gone(err)) return 'gone';
       await s.detach(handle).catch(() => undefined);
-      throw new DataPumpStartError(`restarting job ${name} failed: ${errorMessage(err)}`, oracleErrorCode(err));
+      throw new DataPumpStartError(
+        `restarting job ${name} failed: ${errorMessage(err)}`,
+        oracleErrorCode(err),
+      );
     }
   }
 
@@ -294,4 +301,3 @@ export class DataPumpApiEngine implements ImportEngine {
     }
   }
 }
-

@@ -304,7 +304,8 @@ export class DataPumpDouble {
     const size = `${(t.bytes / 1024).toFixed(3)} KB`;
     this.emit(
       job,
-      `. . imported "${owner}"."${t.table}"`.padEnd(56) + `${size.padStart(12)} ${String(t.rows).padStart(8)} rows`,
+      `. . imported "${owner}"."${t.table}"`.padEnd(56) +
+        `${size.padStart(12)} ${String(t.rows).padStart(8)} rows`,
     );
     this.existingTables.add(key);
     job.rows += t.rows;
@@ -460,7 +461,8 @@ export class DataPumpDouble {
       setParameter: async (h, name, value) => {
         record('setParameter', [h, name, value]);
         const job = this.defining(id, h);
-        if (!SET_PARAMETER_VALUES.has(name)) throw oracleError('ORA-39001', {}, oracleError('ORA-39049', { name }).message);
+        if (!SET_PARAMETER_VALUES.has(name))
+          throw oracleError('ORA-39001', {}, oracleError('ORA-39049', { name }).message);
         const allowed = SET_PARAMETER_VALUES.get(name);
         if (allowed && !allowed.includes(value)) throw oracleError('ORA-39001');
         job.parameters.set(name, value);

@@ -21,7 +21,10 @@ export interface Env {
   double: DataPumpDouble;
 }
 
-export async function setup(t: { after: (fn: () => Promise<void>) => void }, institutions = ['3978']): Promise<Env> {
+export async function setup(
+  t: { after: (fn: () => Promise<void>) => void },
+  institutions = ['3978'],
+): Promise<Env> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'import-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const config = testStepConfig(dir, {
@@ -100,4 +103,3 @@ export function importOn(env: Env, extra: Partial<Parameters<typeof runImport>[0
     ...extra,
   });
 }
-

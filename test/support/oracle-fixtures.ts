@@ -26,7 +26,11 @@ function fill(template: string, values: Record<string, string | number>): string
 }
 
 /** Oracle's error text for a code, e.g. oracleError('ORA-31623'); extra lines follow it. */
-export function oracleError(code: string, values: Record<string, string | number> = {}, ...more: string[]): Error {
+export function oracleError(
+  code: string,
+  values: Record<string, string | number> = {},
+  ...more: string[]
+): Error {
   const text = dataPumpMessages().errors[code];
   if (!text) throw new Error(`no fixture text for ${code} in messages.json`);
   return new Error([fill(text, values), ...more].join('\n'));

@@ -236,7 +236,7 @@ test('INCLUDE with a name clause imports only the types named (INCLUDE_PATH_EXPR
   const layout = institutionLayout(env.config, env.config.institutions[0]!);
   await writeFile(
     layout.parfilePath,
-    "dumpfile=local_backup_final_3975_3978_%U.dmp\nINCLUDE=TABLE:\"IN ('BIB_MMS')\"\nINCLUDE=VIEW\n",
+    'dumpfile=local_backup_final_3975_3978_%U.dmp\nINCLUDE=TABLE:"IN (\'BIB_MMS\')"\nINCLUDE=VIEW\n',
   );
   const run = await importOn(env);
   assert.equal(run.result.outcome, 'Succeeded', run.result.message);

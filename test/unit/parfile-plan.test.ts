@@ -135,10 +135,13 @@ test('filters, transforms and options are honoured; INCLUDE suppresses EXCLUDE=S
 
 test('INCLUDE and EXCLUDE together are refused before anything runs (Oracle 19c refuses them)', () => {
   assert.throws(
-    () => plan(VENDOR('3975_3978') + "INCLUDE=TABLE:\"IN ('BIB_MMS')\"\nEXCLUDE=INDEX\n"),
+    () => plan(VENDOR('3975_3978') + 'INCLUDE=TABLE:"IN (\'BIB_MMS\')"\nEXCLUDE=INDEX\n'),
     (e: unknown) => {
       assert.ok(e instanceof ParfileError);
-      assert.match(e.message, /INCLUDE and EXCLUDE cannot be combined in one Oracle 19c import .*only from 21c/);
+      assert.match(
+        e.message,
+        /INCLUDE and EXCLUDE cannot be combined in one Oracle 19c import .*only from 21c/,
+      );
       return true;
     },
   );

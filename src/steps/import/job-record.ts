@@ -39,7 +39,11 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
   await mkdir(dir, { recursive: true });
   await refuseSymlink(dir, 'the report folder');
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  const fh = await open(
+    tmp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    0o600,
+  );
   try {
     await fh.writeFile(content);
     await fh.sync();
@@ -88,7 +92,8 @@ export async function readJobRecord(file: string): Promise<JobRecord | undefined
   if (text === undefined) return undefined;
   try {
     const r = JSON.parse(text) as Partial<JobRecord>;
-    if (r.version === 1 && typeof r.jobName === 'string' && typeof r.digest === 'string') return r as JobRecord;
+    if (r.version === 1 && typeof r.jobName === 'string' && typeof r.digest === 'string')
+      return r as JobRecord;
   } catch {
     // fall through
   }

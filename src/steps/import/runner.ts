@@ -10,7 +10,12 @@ import { institutionLayout } from '../config.js';
 import type { StepOutcome, StepResult } from '../result.js';
 import { UserFacingError, errorMessage } from '../../errors.js';
 import { parseParfile } from '../../oracle/parfile.js';
-import type { EngineRunOptions, EngineRunResult, ImportEngine, StartKind } from '../../oracle/datapump-api.js';
+import type {
+  EngineRunOptions,
+  EngineRunResult,
+  ImportEngine,
+  StartKind,
+} from '../../oracle/datapump-api.js';
 import { JOB_GONE } from '../../oracle/datapump-api.js';
 import { DataPumpBusyError, DataPumpStartError } from '../../oracle/datapump.js';
 import type { ClassifiedError, LogVerdict } from '../../oracle/datapump-log.js';

@@ -166,7 +166,7 @@ export class ImpdpEngine implements ImportEngine {
     if (start !== 'opened' && result.exitCode !== 0 && /\bORA-31626\b/.test(result.lines.join('\n'))) {
       // ATTACH= to a job that completed (master table dropped) in between: its log decides.
       event(`job ${plan.jobName} ended before impdp could attach: its log decides`);
-      return { start, killedExisting, finalState: JOB_GONE, collectedLog: [], exitCode: result.exitCode };
+      return { start, killedExisting, finalState: JOB_GONE, collectedLog: [] };
     }
     if (start === 'opened' && result.sawJob) await run.afterStart?.();
     if (result.exitCode === 1 && start === 'opened' && !result.sawJob) {

@@ -3,7 +3,11 @@
 // re-import over existing tables logs under each TABLE_EXISTS_ACTION.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { parseDataPumpLog } from '../../src/oracle/datapump-log.js';
 import { DataPumpDouble, defaultScript } from '../support/datapump-double.js';
+import { DATAPUMP_FIXTURE_DIR, dataPumpMessages } from '../support/oracle-fixtures.js';
 
 async function defined(double: DataPumpDouble, name = 'J') {
   const s = double.session();
@@ -107,4 +111,30 @@ test('re-import over existing tables: SKIP logs ORA-39151, APPEND ORA-39152, TRU
   assert.doesNotMatch(logs.REPLACE!, /ORA-3915/);
   assert.match(logs.REPLACE!, /completed with 1 error\(s\)/); // the user's ORA-31684 only
   assert.match(logs.SKIP!, /completed with 2 error\(s\)/);
+});
+
+test('the double replays its texts from the fixture, and recorded logs (if any) read as the recorder says', async () => {
+  const messages = dataPumpMessages();
+  const d = new DataPumpDouble();
+  await assert.rejects(d.session().getStatus(1, 0), (e: Error) => e.message === messages.errors['ORA-31623']);
+  await assert.rejects(d.session().attach('NOPE'), (e: Error) => e.message === messages.errors['ORA-31626']);
+  const recorded = path.join(DATAPUMP_FIXTURE_DIR, 'recorded');
+  const files = existsSync(recorded) ? readdirSync(recorded) : [];
+  if (files.length === 0) {
+    // Nothing recorded yet: the shipped texts must say they are derived from the documentation.
+    assert.equal(messages.recorded, false, 'messages.json claims a recording but recorded/ is empty');
+    return;
+  }
+  const expected: Record<string, string> = {
+    'completed.log': 'completed',
+    'reimport-skip.log': 'completedWithErrors',
+    'reimport-append.log': 'completedWithErrors',
+    'reimport-truncate.log': 'completedWithErrors',
+    'reimport-replace.log': 'completedWithErrors',
+    'stopped-restarted.log': 'completed',
+  };
+  for (const f of files) {
+    const log = parseDataPumpLog(readFileSync(path.join(recorded, f), 'utf8'));
+    if (expected[f]) assert.equal(log.outcome?.kind, expected[f], f);
+  }
 });

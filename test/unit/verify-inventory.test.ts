@@ -9,7 +9,8 @@ import { countSql } from '../../src/oracle/sql/inventory.js';
 import type { StepConfig } from '../../src/steps/config.js';
 import { encodeTerminationMessage, TERMINATION_MESSAGE_LIMIT } from '../../src/steps/result.js';
 import { takeInventory, inventoryFigures } from '../../src/steps/verify/inventory.js';
-import { figuresOf, runVerify, type CompactInventory } from '../../src/steps/verify/run.js';
+import { runVerify } from '../../src/steps/verify/run.js';
+import { figuresOf, type CompactInventory } from '../../src/steps/verify/inventory-summary.js';
 import {
   AlmaSchemaDouble,
   expectedFigures,

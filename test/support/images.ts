@@ -71,6 +71,13 @@ export function parseImageLines(stdout: string): BuiltImage[] {
     .map(([, target, ref, archive]) => ({ target: target as ImageTarget, ref: ref!, archive: archive! }));
 }
 
+/** "localhost/alma-restore-operator:test-ab12" -> repository and tag (for the chart's image.* values). Pure. */
+export function splitRef(ref: string): { repository: string; tag: string } {
+  const colon = ref.lastIndexOf(':');
+  if (colon <= ref.lastIndexOf('/')) throw new Error(`image ref ${ref} has no tag`);
+  return { repository: ref.slice(0, colon), tag: ref.slice(colon + 1) };
+}
+
 export interface ScriptRun {
   code: number;
   stdout: string;

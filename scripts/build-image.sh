@@ -118,11 +118,15 @@ have_image() { bh inspect --type image "$1" >/dev/null 2>&1; }
 
 WORK_CTRS=()
 WORK_DIRS=()
+DEBOOTSTRAP_TARGET=
 cleanup() {
+  # debootstrap mounts proc and sys inside its target while it runs: never leave them behind.
+  if [ -n "$DEBOOTSTRAP_TARGET" ]; then umount -R "$DEBOOTSTRAP_TARGET/proc" "$DEBOOTSTRAP_TARGET/sys" 2>/dev/null || true; fi
   for c in "${WORK_CTRS[@]}"; do bh rm "$c" >/dev/null 2>&1 || true; done
   for d in "${WORK_DIRS[@]}"; do rm -rf "$d"; done
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT
 new_ctr() { local c; c=$(bh from --pull=never "$1"); WORK_CTRS+=("$c"); echo "$c"; }
 commit() { bh commit --quiet --rm "$1" "$2" >/dev/null; }
 workdir() { local d; d=$(mktemp -d "$IMAGES/work/$1.XXXXXX"); WORK_DIRS+=("$d"); echo "$d"; }
@@ -146,12 +150,12 @@ make_rootfs() {
   local c mnt
   c=$(new_ctr scratch); mnt=$(bh mount "$c")
   log "debootstrap --variant=minbase $SUITE from $MIRROR"
-  # debootstrap mounts proc and sys inside the target while it runs; unmount them on any exit.
+  DEBOOTSTRAP_TARGET=$mnt
   if ! "$DEBOOTSTRAP" --variant=minbase --arch="$ARCH" "$SUITE" "$mnt" "$MIRROR" > "$IMAGES/work/debootstrap.log" 2>&1; then
-    umount -R "$mnt/proc" "$mnt/sys" 2>/dev/null || true
     tail -20 "$IMAGES/work/debootstrap.log" >&2
     die "debootstrap failed (log: $IMAGES/work/debootstrap.log); is $MIRROR reachable? (ALMA_DEBIAN_MIRROR)"
   fi
+  DEBOOTSTRAP_TARGET=
   rm -rf "$mnt"/var/cache/apt/archives/*.deb "$mnt"/var/lib/apt/lists/* "$mnt"/dev/* "$mnt"/debootstrap
   bh umount "$c" >/dev/null
   bh config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --cmd /bin/bash \
@@ -305,6 +309,8 @@ if [ -z "$DRIVER" ]; then
   if ! out=$(bh images 2>&1); then log "overlay storage does not work here ($out); using vfs"; DRIVER=vfs; fi
   echo "$DRIVER" > "$IMAGES/storage-driver"
 fi
+# Working containers left by a killed run (we hold the lock: none is anyone else's).
+bh rm --all >/dev/null 2>&1 || true
 t_start=$SECONDS
 for t in "${targets[@]}"; do
   case "$t" in

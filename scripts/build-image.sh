@@ -133,7 +133,16 @@ workdir() { local d; d=$(mktemp -d "$IMAGES/work/$1.XXXXXX"); WORK_DIRS+=("$d");
 timed() { local t0=$SECONDS; "$@"; log "$1 took $((SECONDS - t0)) s"; }
 
 ARCH="$(dpkg --print-architecture)"
-NODE_SHA="$(sha256sum < "$NODE_BIN" | cut -c1-64)"
+# The Node binary is ~100 MB: remember its hash by (size, mtime, inode) instead of re-reading it.
+node_sha() {
+  local stamp memo="$IMAGES/node-sha256"
+  stamp="$NODE_BIN $(stat -c '%s %Y %i' "$NODE_BIN")"
+  if [ -f "$memo" ] && [ "$(head -1 "$memo")" = "$stamp" ]; then sed -n 2p "$memo"; return; fi
+  mkdir -p "$IMAGES"
+  { echo "$stamp"; sha256sum < "$NODE_BIN" | cut -c1-64; } > "$memo.$$" && mv "$memo.$$" "$memo"
+  sed -n 2p "$memo"
+}
+NODE_SHA="$(node_sha)"
 NODE_LIBS="$(ldd "$NODE_BIN" | awk '/=> \//{print $3} /^\t\/[^ ]+ \(/{print $1}')"
 KEY_ROOTFS="$(echo "rootfs $ROOTFS_RECIPE $SUITE minbase $ARCH $MIRROR" | sha)"
 KEY_BUILD="$(echo "build $BUILD_BASE_RECIPE $KEY_ROOTFS $NODE_SHA $(sha256sum < "$NPM_DIR/package.json") $(sha256sum < "$MACHINE_CA")" | sha)"

@@ -2,8 +2,8 @@
 // Docker), and the two stand-in images the real-node tests use. Each OCI archive is unpacked as a
 // runtime would unpack it and checked: the config against the Dockerfile, the runtime's shape
 // (Node where the Dockerfile expects it, no shell), and the programs run under chroot with the
-// image's own loader and libraries, as the image's user. Also: unchanged inputs rebuild nothing,
-// a changed input gives a new image, and a missing tool fails naming the package to install.
+// image's own loader and libraries, as the image's user. Also: unchanged inputs rebuild nothing
+// (image-build-keys.test.ts: what the images are keyed on, and the missing-tool errors).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -367,93 +367,4 @@ describe('scripts/build-image.sh: the image from the Dockerfile, and the stand-i
       assert.equal(cli.code, 0, cli.stderr);
     });
   });
-});
-
-describe('scripts/build-image.sh: keys and prerequisites (no build)', () => {
-  let copy: string;
-  before(async () => {
-    // A copy of the repo's image inputs, so a test can change one without touching the worktree.
-    copy = await mkdtemp(path.join(os.tmpdir(), 'alma-image-keys-'));
-    for (const f of [
-      'scripts',
-      'test/images',
-      'test/support/fake-impdp',
-      'test/fixtures/datapump',
-      'Dockerfile',
-      '.dockerignore',
-      'package.json',
-      'package-lock.json',
-      'tsconfig.json',
-      'tsconfig.build.json',
-      'src',
-      'crds',
-    ])
-      await cp(path.join(REPO_ROOT, f), path.join(copy, f), { recursive: true });
-  });
-  after(async () => {
-    if (copy) await rm(copy, { recursive: true, force: true });
-  });
-  const refs = async () => {
-    const r = await run('bash', [path.join(copy, 'scripts/build-image.sh'), '--print-refs', 'all']);
-    assert.equal(r.code, 0, r.stderr);
-    return Object.fromEntries(
-      r.stdout
-        .trim()
-        .split('\n')
-        .map((l) => l.split('\t').slice(1)),
-    );
-  };
-
-  it('keys the app image on exactly what .dockerignore lets into the build context', async () => {
-    const r = await runBuildImageScript(['--print-inputs']);
-    const inputs = r.stdout.trim().split('\n');
-    for (const f of [
-      'Dockerfile',
-      '.dockerignore',
-      'package.json',
-      'package-lock.json',
-      'tsconfig.json',
-      'tsconfig.build.json',
-      'src/cli.ts',
-      'crds/almarestore.io_almarestores.yaml',
-    ])
-      assert.ok(inputs.includes(f), `${f} is not an input`);
-    assert.ok(
-      !inputs.some((f) => f.startsWith('test/') || f === 'README.md' || f.startsWith('charts/')),
-      inputs.join(' '),
-    );
-  });
-
-  it('a changed input gives a new ref for its image only; a file outside the inputs changes nothing', async () => {
-    const first = await refs();
-    await writeFile(path.join(copy, 'README.md'), 'not an input\n');
-    assert.deepEqual(await refs(), first);
-    await writeFile(path.join(copy, 'src', 'cli.ts'), '\n// changed\n', { flag: 'a' });
-    const second = await refs();
-    assert.notEqual(second.app, first.app, 'src/cli.ts changed but the app ref did not');
-    assert.equal(second.oracle, first.oracle);
-    await writeFile(path.join(copy, 'test/support/fake-impdp/fake-impdp.mjs'), '\n// changed\n', {
-      flag: 'a',
-    });
-    const third = await refs();
-    assert.notEqual(
-      third.oracle,
-      second.oracle,
-      'the fake impdp changed but the oracle stand-in ref did not',
-    );
-    assert.equal(third.pause, second.pause);
-  });
-
-  for (const [variable, pkg] of [
-    ['ALMA_BUILDAH', 'buildah'],
-    ['ALMA_DEBOOTSTRAP', 'debootstrap'],
-    ['ALMA_GCC', 'gcc libc6-dev'],
-  ] as const) {
-    it(`without ${pkg.split(' ')[0]} it fails saying what to install`, async () => {
-      const r = await runBuildImageScript(['all'], { ...process.env, [variable]: '/nonexistent/tool' });
-      assert.equal(r.code, 3);
-      assert.match(r.stderr, new RegExp(`install it with 'apt-get install ${pkg}'`));
-      assert.equal(parseImageLines(r.stdout).length, 0);
-    });
-  }
 });

@@ -19,6 +19,7 @@ import { buildDatabaseStatefulSet } from '../../src/resources/database.js';
 import { RUNNER_APP, RUNNER_COPY_DIR, RUNNER_NODE } from '../../src/resources/job.js';
 import { REPO_ROOT, run } from '../support/chart-tools.js';
 import { freePort, waitFor } from '../support/control-plane.js';
+import { startManagedProcess } from '../support/processes.js';
 import { testStepConfig } from '../support/dictionary-double.js';
 import {
   ORACLE_STANDIN,
@@ -105,6 +106,56 @@ describe('scripts/build-image.sh: the image from the Dockerfile, and the stand-i
     assert.match(built.app.ref, /^localhost\/alma-restore-operator:test-[0-9a-f]{16}$/);
     assert.match(built.pause.ref, /^localhost\/alma-standin-pause:/);
     assert.match(built.oracle.ref, /^localhost\/alma-standin-oracle-database:/);
+  });
+
+  it('containerd (`ctr images import`) names each image by its ref, and runs the app image with runc as its user', async () => {
+    const containerd = '/usr/bin/containerd';
+    assert.ok(
+      existsSync(containerd),
+      "containerd not found: install it with 'apt-get install containerd runc'",
+    );
+    const dir = path.join(work, 'containerd');
+    await mkdir(dir, { recursive: true });
+    const sock = path.join(dir, 'containerd.sock');
+    // A containerd of its own (root, state, socket in the test's folder), not the system's.
+    await writeFile(
+      path.join(dir, 'config.toml'),
+      `version = 2\nroot = "${dir}/root"\nstate = "${dir}/state"\n[grpc]\n  address = "${sock}"\n` +
+        `[plugins."io.containerd.grpc.v1.cri"]\n  restrict_oom_score_adj = true\n`,
+    );
+    const ctr = (...args: string[]) => run('ctr', ['--address', sock, '-n', 'k8s.io', ...args]);
+    const daemon = await startManagedProcess({
+      name: 'containerd',
+      command: containerd,
+      args: ['--config', path.join(dir, 'config.toml')],
+      logFile: path.join(dir, 'containerd.log'),
+      ready: async () => existsSync(sock) && (await ctr('version')).code === 0,
+    });
+    try {
+      for (const image of Object.values(built)) {
+        const imported = await ctr('images', 'import', image.archive);
+        assert.equal(imported.code, 0, `ctr images import ${image.archive}:\n${imported.stderr}`);
+      }
+      const names = (await ctr('images', 'ls', '-q')).stdout.split('\n');
+      for (const image of Object.values(built))
+        assert.ok(names.includes(image.ref), `${image.ref} not in ${names.join(' ')}`);
+      const id = `alma-image-test-${process.pid}`;
+      const help = await ctr('run', '--rm', built.app.ref, id);
+      assert.equal(help.code, 0, help.stderr);
+      assert.match(help.stdout, /^Usage: alma-restore/m, 'the image runs its CMD (--help) by default');
+      const who = await ctr(
+        'run',
+        '--rm',
+        built.app.ref,
+        `${id}-id`,
+        '/nodejs/bin/node',
+        '-p',
+        'process.getuid()',
+      );
+      assert.equal(who.stdout.trim(), '65532');
+    } finally {
+      await daemon.stop();
+    }
   });
 
   it("the app image's config is what the Dockerfile says: user 65532, entry point, command, workdir, port", async () => {

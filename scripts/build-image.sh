@@ -290,6 +290,9 @@ fill_oracle() {
   mkdir -p "$1/fake-impdp/test/support" "$1/fake-impdp/test/fixtures"
   cp -r "$REPO/test/support/fake-impdp" "$1/fake-impdp/test/support/"
   cp -r "$REPO/test/fixtures/datapump" "$1/fake-impdp/test/fixtures/"
+  # The fake impdp replays Oracle's texts (error messages, STATUS block) from here too.
+  mkdir -p "$1/fake-impdp/test/fixtures/oracle"
+  cp -r "$REPO/test/fixtures/oracle/datapump" "$1/fake-impdp/test/fixtures/oracle/"
 }
 standin_key() { # standin_key <recipe> <dirs...>: hash of every file under the dirs
   local recipe=$1; shift
@@ -299,7 +302,7 @@ standin_key() { # standin_key <recipe> <dirs...>: hash of every file under the d
 pause_ref() { echo "localhost/alma-standin-pause:$(standin_key "pause $PAUSE_RECIPE" test/images/pause | cut -c1-16)"; }
 oracle_ref() {
   echo "localhost/alma-standin-oracle-database:$(standin_key "oracle $ORACLE_RECIPE" test/images/oracle-standin \
-    test/support/fake-impdp test/fixtures/datapump | cut -c1-16)"
+    test/support/fake-impdp test/fixtures/datapump test/fixtures/oracle/datapump | cut -c1-16)"
 }
 
 if [ "$PRINT_REFS" = 1 ]; then

@@ -19,6 +19,7 @@ describe('scripts/build-image.sh: keys and prerequisites (no build)', () => {
       'test/images',
       'test/support/fake-impdp',
       'test/fixtures/datapump',
+      'test/fixtures/oracle/datapump',
       'Dockerfile',
       '.dockerignore',
       'package.json',

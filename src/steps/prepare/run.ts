@@ -18,6 +18,7 @@ import {
   type Observation,
   type PrepareCheck,
 } from './plan.js';
+import { schemaIsProtected } from './protected-names.js';
 
 export interface PrepareDeps {
   /** The admin session on the PDB service. */
@@ -81,8 +82,13 @@ export async function observe(
     const tablespaceName = upperName('tablespace', inst.tablespace);
     const layout = institutionLayout(config, inst);
     const user = await pdb.user(schema);
-    // One login attempt, only when the answer matters (an open account that is kept).
-    const kept = user && (user.objectCount === 0 || !config.database.replaceExistingSchema);
+    const role = await pdb.role(schema);
+    // One login attempt, only when the answer matters (an open account of ours that is kept):
+    // never as an account of Oracle's, whose failed logins could lock it.
+    const kept =
+      user &&
+      !schemaIsProtected(schema, user, role) &&
+      (user.objectCount === 0 || !config.database.replaceExistingSchema);
     const passwordWorks =
       kept && user.accountStatus === 'OPEN' ? await pdb.canLogin(schema, schemaPassword) : undefined;
     institutions.push({
@@ -93,6 +99,7 @@ export async function observe(
       bibRecords: inst.bibRecords,
       tablespace: await pdb.tablespace(tablespaceName),
       user,
+      role,
       passwordWorks,
       directoryName: upperName('directory', layout.directoryObject),
       directoryPath: layout.databaseDir,

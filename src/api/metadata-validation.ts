@@ -18,7 +18,7 @@ const TOTAL_ANNOTATION_SIZE = 256 * 1024;
 const full = (re: string) => new RegExp(`^${re}$`);
 const maxLenError = (n: number) => `must be no more than ${n} characters`;
 const regexError = (msg: string, fmt: string, ...examples: string[]) =>
-  `${msg} (e.g. ${examples.map((e) => `'${e}', `).join('or ')}regex used for validation is '${fmt}')`;
+  `${msg} (e.g. ${examples.map((e) => `'${e}', `).join(' or ')}regex used for validation is '${fmt}')`;
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
 function dns1123Subdomain(value: string): string[] {

@@ -29,6 +29,7 @@ async function prepareWith(
   db: DictionaryDouble,
   names: { schema?: string; tablespace?: string },
   replaceExistingSchema = true,
+  adminUser = 'alma_dba',
 ) {
   const config = testStepConfig('/tmp/x', {
     institutions: [
@@ -45,7 +46,7 @@ async function prepareWith(
   return runPrepare(config, {
     openPdb: async () => db,
     openRoot: async () => rootView(db),
-    readSecret: async () => PASSWORD,
+    readSecret: async (file: string) => (file.endsWith('/username') ? adminUser : PASSWORD),
     logger: quiet(),
   });
 }
@@ -114,6 +115,18 @@ describe('prepare refuses accounts that Oracle maintains, before any statement',
       assert.match(result.message, /is the name of an account or role that Oracle creates/);
       assertUntouched(db, schema);
     }
+  });
+});
+
+describe('prepare refuses the admin account it connects as', () => {
+  it('even when it is an ordinary account that holds objects and replaceExistingSchema is on', async () => {
+    const db = new DictionaryDouble();
+    db.users.set('ALMA_DBA', { ...db.users.get('PDBADMIN')!, oracleMaintained: false });
+    db.schema('ALMA_DBA').tables.push({ name: 'AUDIT_NOTES', analyzed: true });
+    const { result } = await prepareWith(db, { schema: 'ALMA_DBA' }, true, ' alma_dba\n');
+    assert.equal(result.reason, 'SchemaIsAdminAccount');
+    assert.match(result.message, /schema ALMA_DBA is the admin account prepare connects as/);
+    assertUntouched(db, 'ALMA_DBA');
   });
 });
 

@@ -56,6 +56,8 @@ export interface InstitutionObservation {
 
 export interface Observation {
   database: DatabaseInfo;
+  /** The admin account prepare is connected as, upper case, when its Secret could be read. */
+  adminUser?: string;
   /** Read where they can be changed: CDB$ROOT when a root connection is configured. */
   redoLogs: RedoLogGroup[];
   /** True when redo changes would run in a PDB (ORA-65040). */
@@ -248,7 +250,7 @@ export function planPrepare(obs: Observation, policy: PreparePolicy): PreparePla
   for (const inst of obs.institutions) {
     const scope = inst.institutionId;
     // Oracle's own accounts, roles and tablespaces: refused, and nothing planned for them.
-    const guarded = protectedNameRefusals(inst, db);
+    const guarded = protectedNameRefusals(inst, db, obs.adminUser);
     check({
       scope,
       name: 'ownNames',

@@ -22,18 +22,30 @@ export interface ProtectedNameObservation {
 }
 
 export interface ProtectedNameRefusal {
-  reason: 'OracleMaintainedSchema' | 'SchemaIsRole' | 'SystemTablespace';
+  reason: 'OracleMaintainedSchema' | 'SchemaIsRole' | 'SchemaIsAdminAccount' | 'SystemTablespace';
   message: string;
 }
 
-/** True when prepare must not even try a login as this schema (it is Oracle's, or a role). */
-export function schemaIsProtected(schema: string, user: UserInfo | undefined, role: RoleInfo | undefined) {
-  return isReservedSchemaName(schema) || user?.oracleMaintained === true || role !== undefined;
+/** True when prepare must not even try a login as this schema (Oracle's, a role, or the admin). */
+export function schemaIsProtected(
+  schema: string,
+  user: UserInfo | undefined,
+  role: RoleInfo | undefined,
+  adminUser?: string,
+) {
+  return (
+    isReservedSchemaName(schema) ||
+    user?.oracleMaintained === true ||
+    role !== undefined ||
+    schema === adminUser
+  );
 }
 
 export function protectedNameRefusals(
   inst: ProtectedNameObservation,
   db: { defaultTemporaryTablespace: string },
+  /** The account prepare is connected as (upper case), when known. */
+  adminUser?: string,
 ): ProtectedNameRefusal[] {
   const out: ProtectedNameRefusal[] = [];
   const chooseSchema = `set spec.institutions[].schema of institution ${inst.institutionId} to a schema of your own (e.g. EXL_ADMIN)`;
@@ -48,6 +60,12 @@ export function protectedNameRefusals(
     out.push({
       reason: 'OracleMaintainedSchema',
       message: `schema ${inst.schema} is the name of an account or role that Oracle creates (${inst.user ? 'this database has it as an ordinary account' : 'this database has none by that name, but an Oracle component would need it'}); prepare does not use it: ${chooseSchema}`,
+    });
+  }
+  if (adminUser !== undefined && inst.schema === adminUser) {
+    out.push({
+      reason: 'SchemaIsAdminAccount',
+      message: `schema ${inst.schema} is the admin account prepare connects as (adminCredentialsSecret); importing into it would mix Alma's tables with your administration, and replacing it would drop the account in use: ${chooseSchema}`,
     });
   }
   if (inst.role) {

@@ -69,6 +69,16 @@ describe('AlmaRestore CRD', () => {
     assert.equal(used.size, Object.keys(RULES).length, 'a CEL rule in the schema is not in RULES');
   });
 
+  it('puts no fractional minimum or maximum on a field (kube-openapi compares integer values with int64(bound))', () => {
+    // MinimumNativeType/MaximumNativeType in k8s.io/kube-openapi pkg/validation/validate/values.go:
+    // an integer value is checked against int64(minimum), so `alertRatio: 0` passed a minimum of
+    // 0.5. Fractional ranges are CEL rules instead.
+    walk(openAPIV3Schema, '', (s, p) => {
+      for (const bound of [s.minimum, s.maximum])
+        if (bound !== undefined) assert.ok(Number.isInteger(bound), `${p} has the fractional bound ${bound}`);
+    });
+  });
+
   it('refers to the CEL-reserved field "import" as __import__ in rules', () => {
     for (const rule of Object.values(RULES)) assert.doesNotMatch(rule.rule, /\.import\./, rule.rule);
   });

@@ -154,13 +154,17 @@ export const RULES = {
     message:
       'must not be a system, undo or temporary tablespace (SYSTEM, SYSAUX, UNDOTBS1, UNDOTBS2, TEMP, ...): use your own, e.g. USERS',
   },
+  // On the parent with a fieldPath, so that the API server's message does not repeat the value
+  // (which may hold a password) as it does for a rule on the string itself.
   connectStringCredentials: {
-    rule: "!self.contains('@')",
+    rule: "!self.connectString.contains('@')",
+    fieldPath: '.connectString',
     message:
       'must not hold a user name or password (user/password@...): put them in the Secret named by adminCredentialsSecret (keys "username" and "password") and give only the service here, e.g. db.example.edu:1521/ALMAPDB',
   },
   connectStringCharacters: {
-    rule: `self.matches('${PATTERNS.connectString.replace(/\\/g, '\\\\')}')`,
+    rule: `self.connectString.matches('${PATTERNS.connectString.replace(/\\/g, '\\\\')}')`,
+    fieldPath: '.connectString',
     message:
       'must be an Easy Connect string such as db.example.edu:1521/ALMAPDB: letters, digits and . _ - : / ? = & , ( ) [ ] only; no spaces, quotes, $ or backticks',
   },
@@ -427,11 +431,7 @@ const existing = obj(
   {
     connectString: str(
       'Easy Connect string of the pluggable database service, e.g. db.example.edu:1521/ALMAPDB (not the container root). No user name or password: those are in adminCredentialsSecret.',
-      {
-        minLength: 1,
-        maxLength: 1024,
-        'x-kubernetes-validations': [RULES.connectStringCredentials, RULES.connectStringCharacters],
-      },
+      { minLength: 1, maxLength: 1024 },
     ),
     adminCredentialsSecret: secretName(
       'keys "username" and "password" of an account that can create tablespaces, users and directories (not SYSDBA).',
@@ -452,7 +452,10 @@ const existing = obj(
       { default: false },
     ),
   },
-  { required: ['connectString', 'adminCredentialsSecret', 'stagingClaimName', 'stagingPath'] },
+  {
+    required: ['connectString', 'adminCredentialsSecret', 'stagingClaimName', 'stagingPath'],
+    'x-kubernetes-validations': [RULES.connectStringCredentials, RULES.connectStringCharacters],
+  },
 );
 
 const database = obj(

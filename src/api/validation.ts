@@ -128,8 +128,8 @@ export const CEL_IMPLEMENTATIONS: Record<RuleName, CelImpl> = {
   defaultTablespaceTaken: defaultNameTaken('tablespace', 'USERS', ''),
   reservedSchema: (self) => !isReservedSchemaName(self),
   reservedTablespace: (self) => !isReservedTablespaceName(self),
-  connectStringCredentials: (self: string) => !self.includes('@'),
-  connectStringCharacters: (self: string) => new RegExp(PATTERNS.connectString).test(self),
+  connectStringCredentials: (self) => !String(self.connectString).includes('@'),
+  connectStringCharacters: (self) => new RegExp(PATTERNS.connectString).test(String(self.connectString)),
   stagingPathShape: (self: string) =>
     new RegExp(PATTERNS.stagingPath).test(self) && !/(^|\/)[.][.]?(\/|$)/.test(self),
   stagingPathSystem: (self: string) =>

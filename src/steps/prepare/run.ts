@@ -101,6 +101,7 @@ export async function observe(
   }
   return {
     database,
+    ...(root ? { rootDatabase: redoInfo } : {}),
     redoLogs: await redoSource.redoLogs(),
     redoFromPdb: redoInfo.isPdb,
     allDatafiles: await pdb.allDatafiles(),

@@ -118,7 +118,7 @@ export const PACKAGE_SIGNATURES: Readonly<Record<string, Subprogram>> = {
     source: `${ARPLS}/DBMS_RLS.html (ENABLE_POLICY Procedure)`,
   },
   'DBMS_RLS.ENABLE_GROUPED_POLICY': {
-    params: ['object_schema', 'object_name', 'group_name', 'policy_name', 'enable'],
+    params: ['object_schema', 'object_name', 'group', 'policy_name', 'enable'],
     source: `${ARPLS}/DBMS_RLS.html (ENABLE_GROUPED_POLICY Procedure; called positionally)`,
   },
   'DBMS_STATS.GATHER_SCHEMA_STATS': {

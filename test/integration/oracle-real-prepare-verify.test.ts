@@ -638,7 +638,7 @@ test(
         )
       ).rows.map((r) => r.KEYWORD),
     );
-    const offenders = allStatements().flatMap(([label, sql]) =>
+    const offenders = (await allStatements()).flatMap(([label, sql]) =>
       bindNames(sql)
         .filter((b) => reserved.has(b.toUpperCase()))
         .map((b) => `${label}: :${b}`),

@@ -2,15 +2,42 @@
 // offline checks (test/unit/oracle-sql-offline.test.ts) and the real-19c suite: every text
 // exported by src/oracle/sql/ and every builder there with representative inputs (all SQL lives
 // in src/oracle/sql/), plus small pure readers of statements (DBMS_* calls, bind names).
+import type { CountQuery } from '../../src/oracle/inventory.js';
 import * as datapumpSql from '../../src/oracle/sql/datapump.js';
 import * as dictionarySql from '../../src/oracle/sql/dictionary.js';
+import * as inventorySql from '../../src/oracle/sql/inventory.js';
 import { newSmallfile } from '../../src/oracle/dictionary-sizing.js';
+import { AREA_RULES } from '../../src/steps/verify/inventory-areas.js';
+import { takeInventory } from '../../src/steps/verify/inventory.js';
+
+/** The count queries verify's inventory really makes, on a schema that has every table and column. */
+async function inventoryQueries(): Promise<CountQuery[]> {
+  const queries: CountQuery[] = [];
+  const columns = new Map<string, Set<string>>();
+  for (const r of AREA_RULES) {
+    const set = columns.get(r.table) ?? new Set<string>(['LIBRARYID']);
+    for (const c of r.where) set.add(c.column);
+    columns.set(r.table, set);
+  }
+  await takeInventory(
+    {
+      tableColumns: async () => columns,
+      count: async (q) => {
+        queries.push(q);
+        return [];
+      },
+    },
+    'EXL_ADMIN',
+    4,
+  );
+  return queries;
+}
 
 const GiB = 1024 ** 3;
 const file = (n: number) => newSmallfile(`/opt/oracle/oradata/ORCLCDB/ORCLPDB1/users0${n}.dbf`);
 
 /** Every builder of src/oracle/sql/, called with inputs like the ones prepare, guard and verify pass. */
-export const BUILDERS: Record<string, () => string[]> = {
+export const BUILDERS: Record<string, () => string[] | Promise<string[]>> = {
   createTablespaceSql: () => [
     dictionarySql.createTablespaceSql('ALMA_3978', [file(1)], 'SMALLFILE'),
     dictionarySql.createTablespaceSql('ALMA_3978', [file(1), file(2), file(3)], 'SMALLFILE'),
@@ -40,6 +67,8 @@ export const BUILDERS: Record<string, () => string[]> = {
   addRedoLogGroupSql: () => [
     dictionarySql.addRedoLogGroupSql(4, ['/opt/oracle/oradata/ORCLCDB/redo04.log'], 512 * 1024 ** 2),
   ],
+  tableColumnsSql: () => [inventorySql.tableColumnsSql('EXL_ADMIN', ['MMS_RECORD', 'ITEM', 'FUND']).sql],
+  countSql: async () => (await inventoryQueries()).map((q) => inventorySql.countSql(q).sql),
   rebuildIndexSql: () => [
     dictionarySql.rebuildIndexSql('EXL_ADMIN', { index: 'BIB_IX1' }),
     dictionarySql.rebuildIndexSql('EXL_ADMIN', { index: 'BIB_IX1', partition: 'P2024' }),
@@ -57,13 +86,14 @@ export const HELPERS = new Set([
   'SqlValueError',
 ]);
 
-export const sqlModules = { 'sql/dictionary.ts': dictionarySql, 'sql/datapump.ts': datapumpSql } as Record<
-  string,
-  Record<string, unknown>
->;
+export const sqlModules = {
+  'sql/dictionary.ts': dictionarySql,
+  'sql/datapump.ts': datapumpSql,
+  'sql/inventory.ts': inventorySql,
+} as Record<string, Record<string, unknown>>;
 
 /** [label, statement] for everything the code can send. */
-export function allStatements(): [string, string][] {
+export async function allStatements(): Promise<[string, string][]> {
   const out: [string, string][] = [];
   for (const [file, mod] of Object.entries(sqlModules)) {
     for (const [name, value] of Object.entries(mod)) {
@@ -71,7 +101,7 @@ export function allStatements(): [string, string][] {
     }
   }
   for (const [name, build] of Object.entries(BUILDERS)) {
-    build().forEach((sql, i) => out.push([`${name} #${i + 1}`, sql]));
+    (await build()).forEach((sql, i) => out.push([`${name} #${i + 1}`, sql]));
   }
   return out;
 }

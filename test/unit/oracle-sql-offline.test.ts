@@ -5,6 +5,7 @@
 // exported text, and every exported builder with representative inputs; a new export without an
 // entry here fails the seam test.
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import * as dictionarySql from '../../src/oracle/sql/dictionary.js';
 import { oracleSyntaxErrors } from '../support/oracle-grammar.js';
@@ -88,7 +89,16 @@ function grammarVerdict(sql: string): { errors: string[]; gaps: string[] } {
   return { errors, gaps };
 }
 
+const statements = await allStatements();
+
 describe('the Oracle grammar accepts every statement the code can emit', () => {
+  it('every file of src/oracle/sql/ is in the catalogue', () => {
+    const files = readdirSync(new URL('../../src/oracle/sql/', import.meta.url)).filter(
+      (f) => f !== 'index.ts',
+    );
+    assert.deepEqual(files.map((f) => `sql/${f}`).sort(), Object.keys(modules).sort());
+  });
+
   it('every export of src/oracle/sql/ is a statement, a builder listed here, or a helper', () => {
     for (const [file, mod] of Object.entries(modules)) {
       for (const [name, value] of Object.entries(mod)) {
@@ -104,7 +114,7 @@ describe('the Oracle grammar accepts every statement the code can emit', () => {
     }
   });
 
-  for (const [label, sql] of allStatements()) {
+  for (const [label, sql] of statements) {
     it(label, () => {
       const { errors } = grammarVerdict(sql);
       assert.deepEqual(errors, [], `${label} does not parse:\n${sql}`);
@@ -144,7 +154,7 @@ describe('the grammar rejects broken statements (it is not accepting everything)
 
   it('every emitted PL/SQL block without its END; and every query with a doubled FROM', () => {
     let mutated = 0;
-    for (const [label, sql] of allStatements()) {
+    for (const [label, sql] of statements) {
       let bad: string | undefined;
       if (/END;\s*$/.test(sql)) bad = sql.replace(/END;\s*$/, '');
       else if (/\bFROM\b/.test(sql)) bad = sql.replace(/\bFROM\b/, 'FROM FROM');
@@ -168,7 +178,7 @@ describe('DBMS_* calls use the package signatures', () => {
 
   it('every named parameter exists, positional ones come first and fit', () => {
     let calls = 0;
-    for (const [label, sql] of allStatements()) {
+    for (const [label, sql] of statements) {
       for (const { call, args } of dbmsCalls(sql)) {
         calls += 1;
         const sig = PACKAGE_SIGNATURES[call];
@@ -214,7 +224,7 @@ describe('bind names are not reserved words (ORA-01745)', () => {
   it('no statement the code can emit binds a reserved word', () => {
     const offenders: string[] = [];
     let binds = 0;
-    for (const [label, sql] of allStatements()) {
+    for (const [label, sql] of statements) {
       for (const b of bindNames(sql)) {
         binds += 1;
         if (RESERVED_WORDS.has(b.toUpperCase())) offenders.push(`${label}: :${b}`);

@@ -723,7 +723,7 @@ const status = obj('Observed state, written by the controller.', {
     }),
   ),
   inventory: arr(
-    'The data inventory the verify step counted, per institution, with the baseline restore\'s figures.',
+    "The data inventory the verify step counted, per institution, with the baseline restore's figures.",
     obj('One institution.', {
       institutionId: str('Alma institution id.'),
       exact: bool('The counts are exact COUNTs, not estimates.'),

@@ -794,7 +794,10 @@ const status = obj('Observed state, written by the controller.', {
       usedRatio: num('Used bytes / allocated bytes.'),
       usedBytes: int('Used bytes.', { format: 'int64' }),
       allocatedBytes: int('Allocated bytes (datafiles).', { format: 'int64' }),
-      maxBytes: int('Bytes reachable by autoextend.', { format: 'int64' }),
+      maxBytes: int(
+        "Bytes the tablespace can reach now: its datafiles' autoextend maxima, or less when the disk under them is the limit.",
+        { format: 'int64' },
+      ),
     }),
   ),
   inventory: arr(

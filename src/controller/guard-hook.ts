@@ -81,16 +81,14 @@ export function createGuardHook(deps: {
     const sc = className
       ? await storage.readStorageClass({ name: className }).catch(() => undefined)
       : undefined;
-    if (!sc?.allowVolumeExpansion) {
-      return `the database volume ${claimName} is the limit and StorageClass ${className ?? '(default)'} does not allow expansion: grow it by ${bytes} bytes by hand`;
+    const plan = planVolumeGrowth(claim, sc, bytes);
+    if (plan.target) {
+      await core.patchNamespacedPersistentVolumeClaim(
+        { namespace, name: claimName, body: { spec: { resources: { requests: { storage: plan.target } } } } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
     }
-    const current = parseQuantity(claim.spec?.resources?.requests?.storage ?? '0');
-    const target = formatGiB(current + bytes);
-    await core.patchNamespacedPersistentVolumeClaim(
-      { namespace, name: claimName, body: { spec: { resources: { requests: { storage: target } } } } },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-    );
-    return `grew the database volume ${claimName} to ${target}`;
+    return plan.message;
   }
 
   return {
@@ -160,4 +158,33 @@ export async function readImportFraction(
   if (current < 0) return undefined;
   const done = current * 100 + (progress[current]!.percent ?? 0);
   return done / (100 * config.institutions.length);
+}
+
+/**
+ * Whether and how far to grow the database's data claim. Pure. The guard sees the disk as the
+ * limit until the filesystem has really grown, so while an expansion is under way (the claim's
+ * status.capacity below its request) nothing more is asked: growing again each pass would
+ * request far more than needed.
+ */
+export function planVolumeGrowth(
+  claim: Pick<k8s.V1PersistentVolumeClaim, 'metadata' | 'spec' | 'status'>,
+  storageClass: Pick<k8s.V1StorageClass, 'allowVolumeExpansion'> | undefined,
+  bytes: number,
+): { target?: string; message: string } {
+  const claimName = claim.metadata?.name ?? '(unnamed)';
+  const className = claim.spec?.storageClassName;
+  if (!storageClass?.allowVolumeExpansion) {
+    return {
+      message: `the database volume ${claimName} is the limit and StorageClass ${className ?? '(default)'} does not allow expansion: grow it by ${bytes} bytes by hand`,
+    };
+  }
+  const requested = parseQuantity(claim.spec?.resources?.requests?.storage ?? '0');
+  const capacity = parseQuantity(claim.status?.capacity?.storage ?? '0');
+  if (capacity < requested) {
+    return {
+      message: `the database volume ${claimName} is the limit; its expansion to ${formatGiB(requested)} is still under way (capacity ${formatGiB(capacity)}): waiting for it before asking for more`,
+    };
+  }
+  const target = formatGiB(requested + bytes);
+  return { target, message: `grew the database volume ${claimName} to ${target}` };
 }

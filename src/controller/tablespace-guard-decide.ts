@@ -1,8 +1,19 @@
 // The tablespace guard's decision, as a pure function: fill, threshold and Oracle's limits ->
-// what to add (how many smallfile datafiles, or a bigfile's new MAXSIZE), and whether the
-// volume under the database is the real limit (and by how many bytes it must grow).
+// what to add (how many smallfile datafiles, or a bigfile's new MAXSIZE), or that the storage
+// under the database is the limit (and by how many bytes the volume must grow), in which case
+// nothing is added: a datafile cannot raise what the disk can hold.
+//
+// Capacity is the sum of the files' maxima (DBA_DATA_FILES). DBA_TABLESPACE_USAGE_METRICS's
+// TABLESPACE_SIZE is not that: in 19c it is about min(maxima, current size + free storage,
+// MAX_PDB_STORAGE's room) (Database Reference 19c, DBA_TABLESPACE_USAGE_METRICS). Reported below
+// the maxima therefore means "the disk (or MAX_PDB_STORAGE) is the limit".
 import type { TablespaceInfo, TablespaceUsage } from '../oracle/dictionary.js';
-import { BIGFILE_MAX_BLOCKS, MAX_FILES_PER_TABLESPACE, maxFileBytes } from '../oracle/dictionary-sizing.js';
+import {
+  BIGFILE_MAX_BLOCKS,
+  MAX_FILES_PER_TABLESPACE,
+  maxFileBytes,
+  type StorageLimit,
+} from '../oracle/dictionary-sizing.js';
 
 export const DEFAULT_ALERT_RATIO = 0.85;
 
@@ -15,19 +26,21 @@ export interface VolumeUsage {
 export interface DecisionInput {
   usage: TablespaceUsage;
   tablespace: Pick<TablespaceInfo, 'bigfile' | 'blockSize' | 'datafiles'>;
+  /** storageLimit(usage, tablespace, database): capacity, what is reachable, and what limits it. */
+  storage: StorageLimit;
   alertRatio: number;
   autoAddDatafiles: boolean;
-  /** DB_FILES and the datafiles the database has now. */
+  /** DB_FILES and the datafiles counted against it (dbFilesInUse(): a lower bound from a PDB). */
   dbFilesLimit: number;
-  datafileCount: number;
+  datafilesInUse: number;
   /** Unknown when the controller cannot see the volume's usage. */
   volume?: VolumeUsage;
 }
 
-export type Blocker = 'disabled' | 'maxFilesPerTablespace' | 'dbFiles' | 'bigfileLimit';
+export type Blocker = 'disabled' | 'maxFilesPerTablespace' | 'dbFiles' | 'bigfileLimit' | 'maxPdbStorage';
 
 export interface Decision {
-  /** Used against the maximum reachable size (what USAGE_METRICS reports): the alerting ratio. */
+  /** Used against what the tablespace can reach now (files' maxima, or less when the disk is the limit). */
   usedRatio: number;
   /** Used against what is allocated now (DBA_DATA_FILES minus DBA_FREE_SPACE). */
   allocatedUsedRatio: number;
@@ -41,29 +54,41 @@ export interface Decision {
   blockedBy?: Blocker;
   /** The ratio once the actions are taken. */
   usedRatioAfter: number;
-  /** The disk cannot hold the growth the tablespace may make: the volume is the limit. */
+  /** The disk cannot hold the growth the tablespace needs: the volume is the limit. */
   volumeLimited: boolean;
   /** Bytes the volume must grow by for the fill to drop under the alert ratio (0 when not limited). */
   volumeBytesNeeded: number;
 }
 
+const MiB = 1024 * 1024;
 const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
 
 export function decide(input: DecisionInput): Decision {
-  const { usage, tablespace: ts, alertRatio } = input;
+  const { usage, tablespace: ts, alertRatio, storage } = input;
   const used = usage.usedBytes;
-  const usedRatio = ratio(used, usage.maxBytes);
+  const reachable = storage.reachableBytes;
+  const usedRatio = ratio(used, reachable);
   const allocatedUsedRatio = ratio(usage.allocatedBytes - usage.freeBytes, usage.allocatedBytes);
   const alert = usedRatio > alertRatio;
   let addDatafiles = 0;
   let newBigfileMaxBytes: number | undefined;
   let blockedBy: Blocker | undefined;
-  let maxAfter = usage.maxBytes;
+  let maxAfter = reachable;
+  let volumeLimited = false;
+  let volumeBytesNeeded = 0;
 
   // The smallest maximum at which the fill is back under the threshold: used < alert * max.
   const fits = (max: number) => used < alertRatio * max;
+  // Rounded up to a MiB: Oracle reports sizes in whole blocks, and volumes grow in larger steps.
+  const bytesToFit = (have: number) => Math.ceil((Math.floor(used / alertRatio - have) + 1) / MiB) * MiB;
 
-  if (alert) {
+  if (alert && storage.limitedBy === 'disk') {
+    // The storage is full before the files are: grow the volume, add nothing.
+    volumeLimited = true;
+    volumeBytesNeeded = bytesToFit(reachable);
+  } else if (alert && storage.limitedBy === 'maxPdbStorage') {
+    blockedBy = 'maxPdbStorage';
+  } else if (alert) {
     if (!input.autoAddDatafiles) {
       blockedBy = 'disabled';
     } else if (ts.bigfile) {
@@ -74,7 +99,7 @@ export function decide(input: DecisionInput): Decision {
         target = limit;
         blockedBy = 'bigfileLimit';
       }
-      if (target > usage.maxBytes) {
+      if (target > reachable) {
         newBigfileMaxBytes = target;
         maxAfter = target;
       } else {
@@ -83,26 +108,23 @@ export function decide(input: DecisionInput): Decision {
     } else {
       const per = maxFileBytes(ts);
       const roomInTablespace = MAX_FILES_PER_TABLESPACE - ts.datafiles.length;
-      const roomInDatabase = input.dbFilesLimit - input.datafileCount;
+      const roomInDatabase = input.dbFilesLimit - input.datafilesInUse;
       const room = Math.max(0, Math.min(roomInTablespace, roomInDatabase));
       let n = 0;
-      while (!fits(usage.maxBytes + n * per) && n < room) n += 1;
-      if (!fits(usage.maxBytes + n * per)) {
+      while (!fits(reachable + n * per) && n < room) n += 1;
+      if (!fits(reachable + n * per)) {
         blockedBy = roomInTablespace <= roomInDatabase ? 'maxFilesPerTablespace' : 'dbFiles';
       }
       addDatafiles = n;
-      maxAfter = usage.maxBytes + n * per;
+      maxAfter = reachable + n * per;
     }
-  }
-
-  // The disk: the tablespace can only grow into what is free on the volume.
-  let volumeLimited = false;
-  let volumeBytesNeeded = 0;
-  if (input.volume) {
-    const reachable = usage.allocatedBytes + input.volume.availableBytes;
-    if (reachable < maxAfter && !fits(reachable)) {
-      volumeLimited = true;
-      volumeBytesNeeded = Math.floor(used / alertRatio - reachable) + 1;
+    // What the volume's own figures say (when the caller knows them): the new maxima need disk.
+    if (input.volume && !volumeLimited) {
+      const onDisk = usage.allocatedBytes + input.volume.availableBytes;
+      if (onDisk < maxAfter && !fits(onDisk)) {
+        volumeLimited = true;
+        volumeBytesNeeded = bytesToFit(onDisk);
+      }
     }
   }
 

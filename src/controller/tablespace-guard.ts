@@ -8,9 +8,11 @@ import { errorMessage } from '../errors.js';
 import type { DictionarySession } from '../oracle/dictionary.js';
 import {
   NEW_DATAFILE_NEXT,
+  dbFilesInUse,
   formatBytes,
   newSmallfile,
   nextDatafilePaths,
+  storageLimit,
 } from '../oracle/dictionary-sizing.js';
 import { addDatafileSql, bigfileMaxSizeSql } from '../oracle/sql/dictionary.js';
 import type { Metrics } from '../runtime/metrics.js';
@@ -56,7 +58,12 @@ export interface TablespaceGuardEntry {
   allocatedUsedRatio: number;
   usedBytes: number;
   allocatedBytes: number;
+  /** What the tablespace can reach now: its files' maxima, or less when the storage is the limit. */
   maxBytes: number;
+  /** The sum of its files' autoextend maxima (DBA_DATA_FILES). */
+  capacityBytes: number;
+  /** What limits growth before the files' maxima do (undefined: the maxima are the limit). */
+  limitedBy?: 'disk' | 'maxPdbStorage';
   /** Above the alert ratio when observed (before any action). */
   alert: boolean;
   /** Still above after the actions. */
@@ -150,6 +157,7 @@ export class TablespaceGuard {
       usedBytes: 0,
       allocatedBytes: 0,
       maxBytes: 0,
+      capacityBytes: 0,
       alert: false,
       stillAbove: false,
       actions: [] as string[],
@@ -170,13 +178,16 @@ export class TablespaceGuard {
     }
     if (!ts || !usage) return { ...empty, error: `tablespace ${target.tablespace} does not exist` };
 
+    const storage = storageLimit(usage, ts, info);
     const d = decide({
       usage,
       tablespace: ts,
+      storage,
       alertRatio: this.alertRatio,
       autoAddDatafiles: this.autoAdd,
       dbFilesLimit: info.dbFilesLimit,
-      datafileCount: info.datafileCount,
+      // From a PDB only a lower bound of the CDB's files is visible: see dbFilesInUse().
+      datafilesInUse: dbFilesInUse(info).inUse,
       ...(volume ? { volume } : {}),
     });
     const done: string[] = [];
@@ -204,21 +215,33 @@ export class TablespaceGuard {
       error = `adding space to ${target.tablespace} failed: ${errorMessage(err)}`;
     }
     // Report what the database says now, not what we expected it to say.
-    const after = done.length > 0 ? ((await dict.tablespaceUsage(target.tablespace)) ?? usage) : usage;
-    const usedRatio = after.maxBytes > 0 ? after.usedBytes / after.maxBytes : 0;
+    let after = usage;
+    let afterStorage = storage;
+    if (done.length > 0) {
+      const [tsNow, usageNow] = await Promise.all([
+        dict.tablespace(target.tablespace),
+        dict.tablespaceUsage(target.tablespace),
+      ]);
+      after = usageNow ?? usage;
+      afterStorage = storageLimit(after, tsNow ?? ts, info);
+    }
+    const reach = afterStorage.reachableBytes;
+    const usedRatio = reach > 0 ? after.usedBytes / reach : 0;
     const allocatedUsedRatio =
       after.allocatedBytes > 0 ? (after.allocatedBytes - after.freeBytes) / after.allocatedBytes : 0;
     m.tablespaceUsedRatio.set(labels, usedRatio);
     m.tablespaceAllocatedRatio.set(labels, allocatedUsedRatio);
     m.tablespaceUsedBytes.set(labels, after.usedBytes);
-    m.tablespaceMaxBytes.set(labels, after.maxBytes);
+    m.tablespaceMaxBytes.set(labels, reach);
     return {
       ...base,
       usedRatio,
       allocatedUsedRatio,
       usedBytes: after.usedBytes,
       allocatedBytes: after.allocatedBytes,
-      maxBytes: after.maxBytes,
+      maxBytes: reach,
+      capacityBytes: afterStorage.capacityBytes,
+      ...(afterStorage.limitedBy ? { limitedBy: afterStorage.limitedBy } : {}),
       alert: d.alert,
       stillAbove: usedRatio > this.alertRatio,
       actions: done,
@@ -259,7 +282,12 @@ function summarise(entries: TablespaceGuardEntry[], alertRatio: number): string 
     if (e.blockedBy === 'maxFilesPerTablespace') s += '; the tablespace has reached 1022 datafiles';
     if (e.blockedBy === 'dbFiles') s += '; DB_FILES is reached (raise it)';
     if (e.blockedBy === 'bigfileLimit') s += '; the bigfile datafile is at its maximum';
-    if (e.volumeLimited) s += `; the volume is the limit: it needs ${formatBytes(e.volumeBytesNeeded)} more`;
+    if (e.blockedBy === 'maxPdbStorage')
+      s += `; the PDB's MAX_PDB_STORAGE is the limit (its files could reach ${formatBytes(e.capacityBytes)}): raise it with ALTER PLUGGABLE DATABASE STORAGE (MAXSIZE ...)`;
+    if (e.volumeLimited && e.limitedBy === 'disk')
+      s += `; the volume is the limit (the datafiles could grow to ${formatBytes(e.capacityBytes)} but the disk has room for ${formatBytes(e.maxBytes)}): it needs ${formatBytes(e.volumeBytesNeeded)} more; no datafile added, since one would not help`;
+    else if (e.volumeLimited)
+      s += `; the volume is the limit: it needs ${formatBytes(e.volumeBytesNeeded)} more`;
     parts.push(s);
   }
   return parts.length ? parts.join('; ') : `all ${entries.length} tablespace(s) under ${pct(alertRatio)}`;

@@ -23,6 +23,7 @@ import type {
   StatsInfo,
   TablePartition,
   TablespaceInfo,
+  TablespaceType,
   TablespaceUsage,
   UnusableIndex,
   UserInfo,
@@ -41,6 +42,20 @@ export function editionFromBanner(banner: string): string {
   if (!m) return 'Unknown';
   const word = m[1]!.split(' ')[0]!;
   return word[0]!.toUpperCase() + word.slice(1).toLowerCase();
+}
+
+const optional = <K extends string, V>(key: K, v: V | undefined) =>
+  (v === undefined ? {} : { [key]: v }) as Partial<Record<K, V>>;
+
+/**
+ * DATABASE_PROPERTIES MAX_PDB_STORAGE: "UNLIMITED", absent (not a PDB), or a size (bytes, or
+ * with a K/M/G/T suffix as STORAGE (MAXSIZE ...) accepts it) -> bytes, undefined for no limit.
+ */
+export function parseStorageProperty(value: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGTP]?)B?\s*$/i.exec(value);
+  if (!m) return undefined;
+  const power = ' KMGTP'.indexOf((m[2] || ' ').toUpperCase());
+  return Math.round(Number(m[1]) * 1024 ** power);
 }
 
 export interface OracleDictionaryOptions {
@@ -79,6 +94,10 @@ export class OracleDictionary implements DictionarySession {
       isPdb: conId > 2,
       dbFilesLimit: num(r.DB_FILES),
       datafileCount: num(r.DATAFILE_COUNT),
+      highestFileNumber: num(r.HIGHEST_FILE_NUMBER),
+      defaultTablespaceType: str(r.DEFAULT_TBS_TYPE).toUpperCase() === 'BIGFILE' ? 'BIGFILE' : 'SMALLFILE',
+      ...optional('maxPdbStorageBytes', parseStorageProperty(str(r.MAX_PDB_STORAGE))),
+      containerFileBytes: num(r.CONTAINER_FILE_BYTES),
       defaultTemporaryTablespace: str(r.DEFAULT_TEMP),
       defaultBlockSize: num(r.BLOCK_SIZE) || 8192,
     };
@@ -110,7 +129,7 @@ export class OracleDictionary implements DictionarySession {
     return {
       tablespace: name,
       usedBytes: num(r.USED_BYTES),
-      maxBytes: num(r.MAX_BYTES),
+      reportedSizeBytes: num(r.REPORTED_SIZE_BYTES),
       allocatedBytes: num(r.ALLOCATED_BYTES),
       freeBytes: num(r.FREE_BYTES),
     };
@@ -235,8 +254,8 @@ export class OracleDictionary implements DictionarySession {
     return this.options.tryLogin(username, password);
   }
 
-  createTablespace(name: string, datafiles: NewDatafile[]): Promise<void> {
-    return this.run(q.createTablespaceSql(name, datafiles));
+  createTablespace(name: string, datafiles: NewDatafile[], type: TablespaceType): Promise<void> {
+    return this.run(q.createTablespaceSql(name, datafiles, type));
   }
 
   addDatafile(tablespace: string, file: NewDatafile): Promise<void> {

@@ -2,7 +2,13 @@
 // Oracle's file limits, the capacity a tablespace can reach, and the names of new files
 // (taken from the existing ones, because the official image does not use OMF).
 import path from 'node:path';
-import type { DatafileInfo, NewDatafile, TablespaceInfo } from './dictionary.js';
+import type {
+  DatabaseInfo,
+  DatafileInfo,
+  NewDatafile,
+  TablespaceInfo,
+  TablespaceUsage,
+} from './dictionary.js';
 
 /** A smallfile datafile holds at most 2^22-1 blocks (ORA-01144 beyond). */
 export const SMALLFILE_MAX_BLOCKS = 2 ** 22 - 1;
@@ -29,9 +35,69 @@ export function fileCapacity(f: DatafileInfo): number {
   return f.autoextensible ? Math.max(f.bytes, f.maxBytes) : f.bytes;
 }
 
-/** What the tablespace can reach without anyone adding a file (what USAGE_METRICS measures against). */
-export function tablespaceCapacity(ts: TablespaceInfo): number {
+/**
+ * What the tablespace's files can reach without anyone adding a file: the sum of their
+ * autoextend maxima (DBA_DATA_FILES). The disk may not hold that much: see storageLimit().
+ */
+export function tablespaceCapacity(ts: Pick<TablespaceInfo, 'datafiles'>): number {
   return ts.datafiles.reduce((sum, f) => sum + fileCapacity(f), 0);
+}
+
+/**
+ * TABLESPACE_SIZE is "approximately" min(files' maxima, current size + free storage, PDB room)
+ * (Database Reference 19c, DBA_TABLESPACE_USAGE_METRICS); below the maxima by more than this,
+ * the storage is the limit. 64 MiB absorbs rounding and an autoextend step in flight.
+ */
+export const STORAGE_LIMIT_TOLERANCE = 64 * MiB;
+
+export interface StorageLimit {
+  /** Sum of the files' maxima (DBA_DATA_FILES). */
+  capacityBytes: number;
+  /** What the tablespace can reach now: the smaller of the capacity and TABLESPACE_SIZE. */
+  reachableBytes: number;
+  /** undefined: the files' maxima are the limit. */
+  limitedBy?: 'disk' | 'maxPdbStorage';
+}
+
+/**
+ * Which limit the tablespace meets first. TABLESPACE_SIZE below the files' maxima means the
+ * storage under them (or MAX_PDB_STORAGE) is the limit: adding a datafile cannot raise it.
+ * MAX_PDB_STORAGE is the one when the room it leaves (limit minus the PDB's files) accounts
+ * for the reported size; otherwise the disk is.
+ */
+export function storageLimit(
+  usage: Pick<TablespaceUsage, 'reportedSizeBytes' | 'allocatedBytes'>,
+  ts: Pick<TablespaceInfo, 'datafiles'>,
+  db?: Pick<DatabaseInfo, 'maxPdbStorageBytes' | 'containerFileBytes'>,
+): StorageLimit {
+  const capacityBytes = tablespaceCapacity(ts);
+  const reported = usage.reportedSizeBytes > 0 ? usage.reportedSizeBytes : capacityBytes;
+  const reachableBytes = Math.min(capacityBytes, reported);
+  if (reported + STORAGE_LIMIT_TOLERANCE >= capacityBytes) return { capacityBytes, reachableBytes };
+  if (db?.maxPdbStorageBytes !== undefined) {
+    const pdbRoom = Math.max(0, db.maxPdbStorageBytes - db.containerFileBytes);
+    if (usage.allocatedBytes + pdbRoom <= reported + STORAGE_LIMIT_TOLERANCE) {
+      return { capacityBytes, reachableBytes, limitedBy: 'maxPdbStorage' };
+    }
+  }
+  return { capacityBytes, reachableBytes, limitedBy: 'disk' };
+}
+
+/**
+ * Datafiles counted against DB_FILES, as well as this session can tell. DB_FILES limits the
+ * whole CDB, but from a PDB V$DATAFILE shows only that PDB's files; absolute file numbers are
+ * numbered across the CDB, and DB_FILES can be no lower than the highest of them, so the
+ * highest number this session sees is a lower bound too. `exact` is false from a PDB (the
+ * CDB's other containers may hold more files than either count shows): a root session's
+ * figures (CDB$ROOT sees every container) make it exact.
+ */
+export function dbFilesInUse(
+  db: Pick<DatabaseInfo, 'isPdb' | 'datafileCount' | 'highestFileNumber'>,
+  root?: Pick<DatabaseInfo, 'isPdb' | 'datafileCount' | 'highestFileNumber'>,
+): { inUse: number; exact: boolean } {
+  const seen = (d: typeof db) => Math.max(d.datafileCount, d.highestFileNumber);
+  if (root && !root.isPdb) return { inUse: Math.max(seen(root), seen(db)), exact: true };
+  return { inUse: seen(db), exact: !db.isPdb };
 }
 
 /** A new smallfile datafile: starts at 1 GiB and extends to the smallfile maximum. */

@@ -18,10 +18,25 @@ export interface DatabaseInfo {
   containerName: string;
   /** True when connected to a pluggable database (CDB-wide DDL such as redo logs is refused there: ORA-65040). */
   isPdb: boolean;
-  /** DB_FILES: the database-wide maximum number of datafiles (ORA-00059 beyond it). */
+  /**
+   * DB_FILES as this session sees it (V$PARAMETER): the CDB-wide maximum number of datafiles
+   * (ORA-00059 beyond it). A PDB inherits the root's value unless it sets its own (then
+   * ORA-00049 limits that PDB), and a PDB session then sees only its own value.
+   */
   dbFilesLimit: number;
-  /** Datafiles in the whole database now (all tablespaces). */
+  /**
+   * Datafiles in V$DATAFILE as this session sees it. V$ views are scoped to the current
+   * container: from a PDB this is only that PDB's files, not the CDB's (see dbFilesInUse()).
+   */
   datafileCount: number;
+  /** MAX(FILE#) in V$DATAFILE: absolute file numbers are numbered across the whole CDB. */
+  highestFileNumber: number;
+  /** DATABASE_PROPERTIES DEFAULT_TBS_TYPE: what CREATE TABLESPACE makes when it names neither. */
+  defaultTablespaceType: 'SMALLFILE' | 'BIGFILE';
+  /** DATABASE_PROPERTIES MAX_PDB_STORAGE in bytes; undefined when UNLIMITED or not a PDB. */
+  maxPdbStorageBytes?: number;
+  /** Bytes of the container's datafiles and tempfiles (V$DATAFILE + V$TEMPFILE, this container). */
+  containerFileBytes: number;
   /** DATABASE_PROPERTIES DEFAULT_TEMP_TABLESPACE. */
   defaultTemporaryTablespace: string;
   /** DB_BLOCK_SIZE: the block size of a tablespace created without BLOCKSIZE. */
@@ -54,8 +69,13 @@ export interface TablespaceUsage {
   tablespace: string;
   /** DBA_TABLESPACE_USAGE_METRICS.USED_SPACE in bytes. */
   usedBytes: number;
-  /** DBA_TABLESPACE_USAGE_METRICS.TABLESPACE_SIZE in bytes: the maximum reachable size. */
-  maxBytes: number;
+  /**
+   * DBA_TABLESPACE_USAGE_METRICS.TABLESPACE_SIZE in bytes. Not the sum of the files' maxima: in
+   * 19c it also takes the free space of the underlying storage and MAX_PDB_STORAGE into account,
+   * so it is below that sum when the disk (or the PDB's storage limit) is what limits growth.
+   * The capacity of the files themselves comes from DBA_DATA_FILES (tablespaceCapacity()).
+   */
+  reportedSizeBytes: number;
   /** Sum of DBA_DATA_FILES.BYTES: allocated now. */
   allocatedBytes: number;
   /** Sum of DBA_FREE_SPACE.BYTES: free inside what is allocated. */
@@ -199,8 +219,14 @@ export interface DataPumpProgress {
 }
 
 /** The actions. Each is one statement or PL/SQL call (Oracle commits DDL itself). */
+export type TablespaceType = 'SMALLFILE' | 'BIGFILE';
+
 export interface DictionaryActions {
-  createTablespace(name: string, datafiles: NewDatafile[]): Promise<void>;
+  /**
+   * CREATE SMALLFILE | BIGFILE TABLESPACE. The type is said explicitly: left out, Oracle uses
+   * the database's DEFAULT_TBS_TYPE, and a multi-file create on a bigfile default is ORA-32774.
+   */
+  createTablespace(name: string, datafiles: NewDatafile[], type: TablespaceType): Promise<void>;
   addDatafile(tablespace: string, file: NewDatafile): Promise<void>;
   /** Bigfile tablespaces grow by raising their single file's autoextend maximum. */
   setTablespaceMaxSize(tablespace: string, maxBytes: number, nextBytes: number): Promise<void>;

@@ -9,6 +9,7 @@ import { createLogger } from '../../src/logging.js';
 import { createGuardHook } from '../../src/controller/guard-hook.js';
 import { startManager, type RunningManager } from '../../src/controller/manager.js';
 import { SMALLFILE_UNLIMITED_BLOCKS } from '../../src/oracle/dictionary-sizing.js';
+import { databaseDataClaimName } from '../../src/resources/names.js';
 import { sharedControlPlane, waitFor, type ControlPlane } from '../support/control-plane.js';
 import { DictionaryDouble } from '../support/dictionary-double.js';
 import { FakeKubelet } from '../support/fake-kubelet.js';
@@ -62,13 +63,19 @@ describe('tablespace guard in the controller', () => {
     await manager?.stop();
   });
 
-  async function importing(name: string, usedRatio: number) {
-    const db = new DictionaryDouble();
-    db.fill('USERS', Math.round(usedRatio * FILE_MAX) - 1024 * 1024);
+  async function importing(
+    name: string,
+    usedRatio: number,
+    opts: { db?: DictionaryDouble; storageClassName?: string } = {},
+  ) {
+    const db = opts.db ?? new DictionaryDouble();
+    if (!opts.db) db.fill('USERS', Math.round(usedRatio * FILE_MAX) - 1024 * 1024);
     databases.set(name, db);
     const kubelet = new FakeKubelet(cp.kubeConfig);
     const restores = new RestoreClient(cp.kubeConfig, namespace);
-    await restores.create(managedRestore(name, { tablespaceGuard: { interval: '2s' } }));
+    const base = managedRestore(name, { tablespaceGuard: { interval: '2s' } });
+    if (opts.storageClassName) base.spec.database.managed!.storageClassName = opts.storageClassName;
+    await restores.create(base);
     await restores.waitForPhase(name, 'Provisioning');
     await kubelet.bindClaim(namespace, `${name}-staging`);
     await kubelet.markStatefulSetReady(namespace, `${name}-db`);
@@ -134,5 +141,55 @@ describe('tablespace guard in the controller', () => {
       return restore.status?.progress === 65; // halfway between Importing (40) and Verifying (90)
     });
     assert.match(restore.status?.progressMessage ?? '', /Data Pump reports 50% done/);
+  });
+
+  it('the disk is the limit: no datafile, the database claim grows once, not again while it expands', async () => {
+    const GiB = 1024 ** 3;
+    const core = cp.kubeConfig.makeApiClient(k8s.CoreV1Api);
+    const className = `alma-guard-expand-${namespace}`;
+    await cp.kubeConfig.makeApiClient(k8s.StorageV1Api).createStorageClass({
+      body: {
+        metadata: { name: className },
+        provisioner: 'example.com/never-provisions',
+        allowVolumeExpansion: true,
+      },
+    });
+    // What the StatefulSet controller and a provisioner would leave: a bound 100Gi data claim.
+    const claimName = databaseDataClaimName('disk');
+    await core.createNamespacedPersistentVolumeClaim({
+      namespace,
+      body: {
+        metadata: { name: claimName },
+        spec: {
+          storageClassName: className,
+          accessModes: ['ReadWriteOnce'],
+          resources: { requests: { storage: '100Gi' } },
+        },
+      },
+    });
+    await core.patchNamespacedPersistentVolumeClaimStatus(
+      { namespace, name: claimName, body: { status: { phase: 'Bound', capacity: { storage: '100Gi' } } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    // 20 GiB used, 3 GiB left on the disk: TABLESPACE_SIZE 23 GiB, the files could reach 32 GiB.
+    const db = new DictionaryDouble({ diskFreeBytes: 23 * GiB });
+    db.fill('USERS', 20 * GiB - db.tablespaces.get('USERS')!.usedBytes);
+    const { restores } = await importing('disk', 0, { db, storageClassName: className });
+
+    let restore = await restores.get('disk');
+    await waitFor('the guard to grow the database volume', async () => {
+      restore = await restores.get('disk');
+      return (restore.status?.actions ?? []).some((a) => /grew the database volume/.test(a.action));
+    });
+    const claim = await core.readNamespacedPersistentVolumeClaim({ namespace, name: claimName });
+    assert.equal(claim.spec?.resources?.requests?.storage, '101Gi');
+    await waitFor('a later pass to see the expansion under way', async () => {
+      restore = await restores.get('disk');
+      return (restore.status?.actions ?? []).some((a) => /still under way/.test(a.action));
+    });
+    const again = await core.readNamespacedPersistentVolumeClaim({ namespace, name: claimName });
+    assert.equal(again.spec?.resources?.requests?.storage, '101Gi', 'asked for once, not again each pass');
+    assert.equal(db.tablespaces.get('USERS')!.files.length, 1, 'no datafile added');
+    assert.ok(!db.actions.some((a) => a.startsWith('addDatafile')));
   });
 });

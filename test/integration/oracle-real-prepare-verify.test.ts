@@ -12,6 +12,12 @@
 // prepare creates the tablespace with one 1 GiB datafile (AUTOEXTEND ... MAXSIZE UNLIMITED) next
 // to the PDB's datafiles. The after hook drops all three, also when a step failed.
 //
+// Three more tests (issue 12): usage metrics on a nearly full disk (needs
+// ORACLE_TEST_SMALL_FS_PATH, a folder on the database server on a small filesystem, e.g. a 1 GiB
+// loop mount or tmpfs writable by the oracle user; skipped saying so without it), a multi-file
+// CREATE SMALLFILE TABLESPACE, and the reserved words and DBMS_* signatures of
+// test/support/oracle-reference.ts against V$RESERVED_WORDS and ALL_ARGUMENTS.
+//
 // The suite never changes CDB-wide redo logs. When the database has fewer than 5 groups of
 // 512 MiB (the official image has 3 of 200 MiB), it checks prepare's real refusal first and then
 // runs prepare with redoLogs() reporting the vendor's minimum (a diagnostic line says so).
@@ -35,14 +41,21 @@ import {
 } from '../../src/oracle/connection.js';
 import type { DictionarySession, RedoLogGroup } from '../../src/oracle/dictionary.js';
 import { openDictionary } from '../../src/oracle/dictionary-oracledb.js';
-import { NEW_DATAFILE_SIZE } from '../../src/oracle/dictionary-sizing.js';
-import { ident } from '../../src/oracle/sql/dictionary.js';
+import {
+  NEW_DATAFILE_SIZE,
+  dbFilesInUse,
+  nextDatafilePaths,
+  storageLimit,
+} from '../../src/oracle/dictionary-sizing.js';
+import { createTablespaceSql, ident } from '../../src/oracle/sql/dictionary.js';
 import { createMetrics } from '../../src/runtime/metrics.js';
 import { institutionLayout } from '../../src/steps/config.js';
 import { REDO_MIN_BYTES, REDO_MIN_GROUPS, VENDOR_ROLES } from '../../src/steps/prepare/plan.js';
 import { runPrepare } from '../../src/steps/prepare/run.js';
 import { runVerify } from '../../src/steps/verify/run.js';
 import { testStepConfig } from '../support/dictionary-double.js';
+import { PACKAGE_SIGNATURES, SQL_RESERVED_WORDS } from '../support/oracle-reference.js';
+import { allStatements, bindNames } from '../support/oracle-statements.js';
 import { ORACLE_TEST_CONNECT, SKIP_WITHOUT_ORACLE, need } from '../support/real-oracle.js';
 
 const CONNECT = ORACLE_TEST_CONNECT;
@@ -486,5 +499,186 @@ test(
         await dict.close();
       }
     });
+  },
+);
+
+// --- issue 12: the dictionary behaviours the double models, on the real database ----------------
+
+const MiB = 1024 * 1024;
+
+/** An admin connection and dictionary on the PDB, for the tests below; closes both afterwards. */
+async function adminOn(t: TestContext) {
+  const credentials = await readDatabaseCredentials(need('ORACLE_TEST_CREDENTIALS_DIR'));
+  const config = testStepConfig('/nonexistent', {
+    database: { connectString: CONNECT!, credentialsDir: need('ORACLE_TEST_CREDENTIALS_DIR') },
+  });
+  const conn = await openConnection(config, { credentials, module: MODULE });
+  const dict = await openDictionary(config, { module: MODULE, credentials });
+  t.after(async () => {
+    await dict.close().catch(() => undefined);
+    await conn.close().catch(() => undefined);
+  });
+  return { conn, dict, config };
+}
+
+/** Drops a throwaway tablespace (and its files) after the test; fails the test if it cannot. */
+function dropTablespaceAfter(t: TestContext, conn: OracleConnection, name: string) {
+  t.after(async () => {
+    try {
+      await conn.execute(`DROP TABLESPACE ${ident(name)} INCLUDING CONTENTS AND DATAFILES`);
+    } catch (err) {
+      if (oracleErrorCode(err) !== 'ORA-00959') throw err;
+    }
+  });
+}
+
+const SMALL_FS = process.env.ORACLE_TEST_SMALL_FS_PATH;
+
+test(
+  'real Oracle: TABLESPACE_SIZE on a nearly full disk is below the maxima; the guard grows the volume, adds no datafile',
+  {
+    skip:
+      SKIP ||
+      (SMALL_FS
+        ? false
+        : 'ORACLE_TEST_SMALL_FS_PATH not set (a folder on a small filesystem of the database server)'),
+  },
+  async (t: TestContext) => {
+    const { conn, dict } = await adminOn(t);
+    const NAME = `ALMA_T_${randomBytes(4).toString('hex').toUpperCase()}_FS`;
+    dropTablespaceAfter(t, conn, NAME);
+    await conn.execute(
+      createTablespaceSql(
+        NAME,
+        [
+          {
+            path: `${SMALL_FS}/${NAME.toLowerCase()}01.dbf`,
+            sizeBytes: 64 * MiB,
+            nextBytes: 64 * MiB,
+            maxBytes: 'unlimited',
+          },
+        ],
+        'SMALLFILE',
+      ),
+    );
+    const ts = (await dict.tablespace(NAME))!;
+    let usage = (await dict.tablespaceUsage(NAME))!;
+    const storage = storageLimit(usage, ts, await dict.databaseInfo());
+    t.diagnostic(
+      `maxima ${storage.capacityBytes}, TABLESPACE_SIZE ${usage.reportedSizeBytes}, allocated ${usage.allocatedBytes}`,
+    );
+    assert.equal(storage.limitedBy, 'disk', 'a 32 GiB maximum on a small filesystem: the disk is the limit');
+    assert.ok(usage.reportedSizeBytes >= usage.allocatedBytes);
+
+    // Fill to about 90% of what the disk can hold. USED_SPACE counts allocated extents, so the
+    // fill shows at once; if it does not, the alert half below says so instead of passing silently.
+    const table = ident(`FILLER_${NAME}`); // in the admin's own schema, dropped with the tablespace
+    await conn.execute(`CREATE TABLE ${table} (c CHAR(2000)) TABLESPACE ${ident(NAME)}`);
+    const rows = Math.floor((usage.reportedSizeBytes * 0.9) / 2048);
+    await conn.execute(`INSERT /*+ APPEND */ INTO ${table} SELECT 'x' FROM dual CONNECT BY LEVEL <= ${rows}`);
+    await conn.execute('COMMIT');
+    usage = (await dict.tablespaceUsage(NAME))!;
+    t.diagnostic(`after the fill: used ${usage.usedBytes} of ${usage.reportedSizeBytes} reported`);
+
+    const filesBefore = (await dict.tablespace(NAME))!.datafiles.length;
+    // The guard closes its session after each check: give it the test's, with close() a no-op.
+    const direct = new TablespaceGuard({
+      restore: { namespace: 'alma-restore-test', name: 'fs' },
+      targets: [{ institutionId: '1', tablespace: NAME }],
+      metrics: createMetrics(new Registry()),
+      openDictionary: async () => keepOpen(dict),
+    });
+    const report = await direct.check();
+    const e = report.tablespaces[0]!;
+    t.diagnostic(report.message);
+    assert.equal(e.error, undefined);
+    if (e.alert) {
+      assert.equal(e.limitedBy, 'disk');
+      assert.equal(report.volume.limited, true);
+      assert.ok(report.volume.bytesNeeded > 0);
+    } else {
+      t.diagnostic(
+        'USAGE_METRICS had not caught up with the fill yet: the alert path was not reached in this run',
+      );
+    }
+    assert.equal((await dict.tablespace(NAME))!.datafiles.length, filesBefore, 'no datafile added');
+  },
+);
+
+/** The session with close() a no-op (the test closes it). */
+function keepOpen(d: DictionarySession): DictionarySession {
+  return new Proxy(d, {
+    get(target, prop) {
+      if (prop === 'close') return async () => undefined;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+test(
+  'real Oracle: CREATE SMALLFILE TABLESPACE with two files; V$DATAFILE seen from the PDB',
+  { skip: SKIP },
+  async (t: TestContext) => {
+    const { conn, dict } = await adminOn(t);
+    const NAME = `ALMA_T_${randomBytes(4).toString('hex').toUpperCase()}_SF`;
+    dropTablespaceAfter(t, conn, NAME);
+    const info = await dict.databaseInfo();
+    t.diagnostic(
+      `DEFAULT_TBS_TYPE ${info.defaultTablespaceType}, DB_FILES ${info.dbFilesLimit}, V$DATAFILE rows ${info.datafileCount}, highest FILE# ${info.highestFileNumber}, MAX_PDB_STORAGE ${info.maxPdbStorageBytes ?? 'UNLIMITED'}`,
+    );
+    assert.ok(info.isPdb, 'ORACLE_TEST_CONNECT must name a PDB service');
+    // Absolute file numbers span the CDB: the PDB's highest is above its own count (root + seed first).
+    assert.ok(info.highestFileNumber > info.datafileCount, 'FILE# is numbered across the CDB');
+    assert.equal(dbFilesInUse(info).exact, false);
+
+    const paths = nextDatafilePaths(NAME, [], await dict.allDatafiles(), 2);
+    await dict.createTablespace(
+      NAME,
+      paths.map((p) => ({ path: p, sizeBytes: 16 * MiB, nextBytes: 16 * MiB, maxBytes: 64 * MiB })),
+      'SMALLFILE',
+    );
+    const ts = (await dict.tablespace(NAME))!;
+    assert.equal(ts.bigfile, false);
+    assert.equal(ts.datafiles.length, 2);
+    const after = await dict.databaseInfo();
+    assert.equal(after.datafileCount, info.datafileCount + 2);
+  },
+);
+
+test(
+  'real Oracle: no bind is a reserved word (V$RESERVED_WORDS); DBMS_* signatures match ALL_ARGUMENTS',
+  { skip: SKIP },
+  async (t: TestContext) => {
+    const { conn } = await adminOn(t);
+    const reserved = new Set(
+      (
+        await conn.execute<{ KEYWORD: string }>(
+          `SELECT keyword FROM v$reserved_words WHERE reserved = 'Y' OR res_type = 'Y' OR res_attr = 'Y' OR res_semi = 'Y'`,
+        )
+      ).rows.map((r) => r.KEYWORD),
+    );
+    const offenders = (await allStatements()).flatMap(([label, sql]) =>
+      bindNames(sql)
+        .filter((b) => reserved.has(b.toUpperCase()))
+        .map((b) => `${label}: :${b}`),
+    );
+    assert.deepEqual(offenders, []);
+    const notReservedHere = SQL_RESERVED_WORDS.filter((w) => !reserved.has(w));
+    if (notReservedHere.length)
+      t.diagnostic(`in our list but not reserved by this database: ${notReservedHere.join(' ')}`);
+
+    for (const [name, sig] of Object.entries(PACKAGE_SIGNATURES)) {
+      const [pkg, proc] = name.split('.');
+      const rows = (
+        await conn.execute<{ ARGUMENT_NAME: string }>(
+          `SELECT DISTINCT argument_name FROM all_arguments
+            WHERE owner = 'SYS' AND package_name = :pkg AND object_name = :proc
+              AND data_level = 0 AND argument_name IS NOT NULL`,
+          { pkg: pkg!, proc: proc! },
+        )
+      ).rows.map((r) => r.ARGUMENT_NAME.toLowerCase());
+      assert.deepEqual([...new Set(rows)].sort(), [...sig.params].sort(), `${name} (${sig.source})`);
+    }
   },
 );

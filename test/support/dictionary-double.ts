@@ -1,8 +1,14 @@
 // An in-memory Oracle dictionary that behaves like 19c for what prepare, the guard and verify do,
 // and rejects what Oracle rejects, with Oracle's error codes and messages: ORA-32771 (datafile on
-// a bigfile tablespace), ORA-01144 (smallfile over 2^22-1 blocks), ORA-01686 (1022 files),
-// ORA-00059 (DB_FILES), ORA-00959 (unknown tablespace), ORA-01119 (no such directory on the
-// server), ORA-65040 (redo log change in a PDB), objects that cannot compile stay INVALID, ...
+// a bigfile tablespace), ORA-32774 (several files in a create that defaults to bigfile),
+// ORA-01144 (smallfile over 2^22-1 blocks), ORA-01686 (1022 files), ORA-00059 (DB_FILES, counted
+// over the whole CDB), ORA-00959 (unknown tablespace), ORA-01119 (no such directory on the
+// server, or no space left on it), ORA-65040 (redo log change in a PDB), ORA-65114 (over
+// MAX_PDB_STORAGE), objects that cannot compile stay INVALID, ...
+// It models a PDB of a CDB: V$ views show this container's files only, while file numbers and
+// DB_FILES span the CDB; one filesystem holds the PDB's datafiles, and TABLESPACE_SIZE in
+// DBA_TABLESPACE_USAGE_METRICS is bounded by its free space and by MAX_PDB_STORAGE.
+// docs/oracle-behaviours.md ("Dictionary and SQL") lists each behaviour with its source.
 // Every action is appended to `actions` and every login attempt to `loginAttempts`, so tests can
 // prove that a run changed nothing, or never touched an account.
 //
@@ -110,6 +116,14 @@ export interface DoubleOptions {
   dbFiles?: number;
   /** Directories that exist on the database server (file creation elsewhere fails). */
   serverDirectories?: string[];
+  /** Free bytes on the filesystem under the datafiles (default: unlimited). */
+  diskFreeBytes?: number;
+  /** Datafiles of the CDB's other containers (CDB$ROOT and PDB$SEED: 4 + 3 in the official image). */
+  otherContainerFiles?: number;
+  /** DATABASE_PROPERTIES DEFAULT_TBS_TYPE (default SMALLFILE, as DBCA creates it). */
+  defaultTablespaceType?: 'SMALLFILE' | 'BIGFILE';
+  /** The PDB's STORAGE (MAXSIZE ...), i.e. MAX_PDB_STORAGE (default UNLIMITED). */
+  maxPdbStorageBytes?: number;
 }
 
 /** A fresh official-image 19c EE PDB: USERS (smallfile, users01.dbf), TEMP, 3 redo groups of 200 MB. */
@@ -117,7 +131,13 @@ export class DictionaryDouble implements DictionarySession {
   readonly actions: string[] = [];
   /** Every canLogin attempt, by user name (a failed one counts against FAILED_LOGIN_ATTEMPTS). */
   readonly loginAttempts: string[] = [];
-  info: Omit<DatabaseInfo, 'datafileCount'>;
+  info: Omit<DatabaseInfo, 'datafileCount' | 'highestFileNumber' | 'containerFileBytes'>;
+  /** Free bytes on the filesystem under the datafiles; files grow into it and are created from it. */
+  diskFreeBytes: number;
+  /** Absolute file numbers (V$DATAFILE.FILE#), numbered across the CDB. */
+  readonly fileNumbers = new Map<string, number>();
+  /** Datafiles of CDB$ROOT and PDB$SEED: numbered first, invisible from the PDB, counted by DB_FILES. */
+  readonly otherContainerFiles: number;
   readonly tablespaces = new Map<string, DoubleTablespace>();
   readonly users = new Map<string, DoubleUser>();
   readonly schemas = new Map<string, DoubleSchema>();
@@ -146,9 +166,13 @@ export class DictionaryDouble implements DictionarySession {
       containerName: opts.isPdb === false ? 'CDB$ROOT' : 'ORCLPDB1',
       isPdb: opts.isPdb ?? true,
       dbFilesLimit: opts.dbFiles ?? 200,
+      defaultTablespaceType: opts.defaultTablespaceType ?? 'SMALLFILE',
+      ...(opts.maxPdbStorageBytes !== undefined ? { maxPdbStorageBytes: opts.maxPdbStorageBytes } : {}),
       defaultTemporaryTablespace: 'TEMP',
       defaultBlockSize: 8192,
     };
+    this.diskFreeBytes = opts.diskFreeBytes ?? Number.POSITIVE_INFINITY;
+    this.otherContainerFiles = opts.otherContainerFiles ?? 7;
     const pdbDir = '/opt/oracle/oradata/ORCLCDB/ORCLPDB1';
     const cdbDir = '/opt/oracle/oradata/ORCLCDB';
     this.serverDirectories = new Set(opts.serverDirectories ?? [pdbDir, cdbDir, '/staging']);
@@ -174,6 +198,7 @@ export class DictionaryDouble implements DictionarySession {
         ],
         usedBytes: name === 'USERS' ? 1 * MiB : Math.floor(bytes * 0.9),
       });
+      this.numberFile(`${pdbDir}/${file}`);
     }
     this.tablespaces.set('TEMP', {
       bigfile: false,
@@ -209,7 +234,10 @@ export class DictionaryDouble implements DictionarySession {
 
   // --- test helpers -------------------------------------------------------------------------
 
-  /** Simulates data arriving: autoextends files in order; ORA-01653 when nothing can extend. */
+  /**
+   * Simulates data arriving: autoextends files in order, each extension taken from the disk's
+   * free space and the PDB's MAX_PDB_STORAGE room; ORA-01653 when nothing can extend.
+   */
   fill(tablespace: string, bytes: number): void {
     const ts = this.mustTablespace(tablespace);
     const target = ts.usedBytes + bytes;
@@ -217,9 +245,11 @@ export class DictionaryDouble implements DictionarySession {
     for (const f of ts.files) {
       if (allocated >= target) break;
       if (!f.autoextensible) continue;
-      const grow = Math.min(Math.max(0, f.maxBytes - f.bytes), target - allocated);
+      const room = Math.min(this.diskFreeBytes, this.pdbRoom());
+      const grow = Math.min(Math.max(0, f.maxBytes - f.bytes), target - allocated, room);
       f.bytes += grow;
       allocated += grow;
+      this.diskFreeBytes -= grow;
     }
     if (allocated < target) {
       throw new OracleDoubleError(1653, `unable to extend table in tablespace ${tablespace}`);
@@ -239,8 +269,17 @@ export class DictionaryDouble implements DictionarySession {
 
   // --- reads --------------------------------------------------------------------------------
 
+  /** V$DATAFILE is scoped to the current container: from the PDB only its files, from the root all. */
   async databaseInfo(): Promise<DatabaseInfo> {
-    return { ...this.info, datafileCount: this.datafileCount() };
+    const visible = this.info.isPdb ? this.pdbFileNames() : [...this.fileNumbers.keys()];
+    const numbers = visible.map((f) => this.fileNumbers.get(f) ?? 0);
+    const highest = this.info.isPdb ? Math.max(0, ...numbers) : this.highestNumber();
+    return {
+      ...this.info,
+      datafileCount: this.info.isPdb ? visible.length : this.cdbDatafileCount(),
+      highestFileNumber: highest,
+      containerFileBytes: this.containerFileBytes(),
+    };
   }
 
   async tablespace(name: string): Promise<TablespaceInfo | undefined> {
@@ -256,6 +295,11 @@ export class DictionaryDouble implements DictionarySession {
     };
   }
 
+  /**
+   * TABLESPACE_SIZE as 19c computes it: the files' maxima, bounded by the current size plus the
+   * storage's free space, and by the room MAX_PDB_STORAGE leaves (Database Reference 19c,
+   * DBA_TABLESPACE_USAGE_METRICS, whose three examples the tests replay).
+   */
   async tablespaceUsage(name: string): Promise<TablespaceUsage | undefined> {
     const ts = this.tablespaces.get(name);
     if (!ts) return undefined;
@@ -264,10 +308,11 @@ export class DictionaryDouble implements DictionarySession {
       (s, f) => s + (f.autoextensible ? Math.max(f.bytes, f.maxBytes) : f.bytes),
       0,
     );
+    const reported = Math.min(max, allocated + this.diskFreeBytes, allocated + this.pdbRoom());
     return {
       tablespace: name,
       usedBytes: ts.usedBytes,
-      maxBytes: max,
+      reportedSizeBytes: Math.floor(reported / ts.blockSize) * ts.blockSize,
       allocatedBytes: allocated,
       freeBytes: Math.max(0, allocated - ts.usedBytes),
     };
@@ -373,22 +418,30 @@ export class DictionaryDouble implements DictionarySession {
 
   // --- actions ------------------------------------------------------------------------------
 
-  async createTablespace(name: string, datafiles: NewDatafile[]): Promise<void> {
+  /** `type` left out is what CREATE TABLESPACE without SMALLFILE/BIGFILE does: the database default. */
+  async createTablespace(
+    name: string,
+    datafiles: NewDatafile[],
+    type?: 'SMALLFILE' | 'BIGFILE',
+  ): Promise<void> {
     this.actions.push(`createTablespace ${name} ${datafiles.map((f) => f.path).join(',')}`);
     if (this.tablespaces.has(name)) throw new OracleDoubleError(1543, `tablespace '${name}' already exists`);
-    if (this.datafileCount() + datafiles.length > this.info.dbFilesLimit) {
+    const bigfile = (type ?? this.info.defaultTablespaceType) === 'BIGFILE';
+    if (bigfile && datafiles.length > 1) {
+      throw new OracleDoubleError(32774, `more than one file was specified for bigfile tablespace ${name}`);
+    }
+    if (this.cdbDatafileCount() + datafiles.length > this.info.dbFilesLimit) {
       throw new OracleDoubleError(59, 'maximum number of DB_FILES exceeded');
     }
     const ts: DoubleTablespace = {
-      bigfile: false,
+      bigfile,
       blockSize: this.info.defaultBlockSize,
       status: 'ONLINE',
       contents: 'PERMANENT',
       files: [],
       usedBytes: 0,
     };
-    const files = datafiles.map((f) => this.makeFile(ts, f));
-    ts.files.push(...files);
+    for (const f of datafiles) ts.files.push(this.makeFile(ts, f));
     this.tablespaces.set(name, ts);
   }
 
@@ -404,7 +457,7 @@ export class DictionaryDouble implements DictionarySession {
         `max # files (${MAX_FILES_PER_TABLESPACE}) reached for the tablespace`,
       );
     }
-    if (this.datafileCount() >= this.info.dbFilesLimit) {
+    if (this.cdbDatafileCount() >= this.info.dbFilesLimit) {
       throw new OracleDoubleError(59, 'maximum number of DB_FILES exceeded');
     }
     ts.files.push(this.makeFile(ts, file));
@@ -572,10 +625,34 @@ export class DictionaryDouble implements DictionarySession {
 
   // --- internals ----------------------------------------------------------------------------
 
-  private datafileCount(): number {
-    let n = 0;
-    for (const [, t] of this.tablespaces) if (t.contents !== 'TEMPORARY') n += t.files.length;
-    return n;
+  private pdbFileNames(): string[] {
+    return [...this.tablespaces.values()]
+      .filter((t) => t.contents !== 'TEMPORARY')
+      .flatMap((t) => t.files.map((f) => f.fileName));
+  }
+
+  /** What DB_FILES counts: every container's datafiles. */
+  private cdbDatafileCount(): number {
+    return this.otherContainerFiles + this.pdbFileNames().length;
+  }
+
+  private highestNumber(): number {
+    return Math.max(this.otherContainerFiles, ...this.fileNumbers.values());
+  }
+
+  /** The next absolute file number: after every file of the CDB (the double never drops one). */
+  private numberFile(fileName: string): void {
+    this.fileNumbers.set(fileName, this.highestNumber() + 1);
+  }
+
+  private containerFileBytes(): number {
+    return [...this.tablespaces.values()].flatMap((t) => t.files).reduce((s, f) => s + f.bytes, 0);
+  }
+
+  /** What MAX_PDB_STORAGE leaves for growth (unlimited when not set). */
+  private pdbRoom(): number {
+    const limit = this.info.maxPdbStorageBytes;
+    return limit === undefined ? Number.POSITIVE_INFINITY : Math.max(0, limit - this.containerFileBytes());
   }
 
   /**
@@ -633,6 +710,17 @@ export class DictionaryDouble implements DictionarySession {
         `maximum file size of (${maxBytes / ts.blockSize}) blocks in AUTOEXTEND clause is out of range`,
       );
     }
+    if (f.sizeBytes > this.pdbRoom()) {
+      throw new OracleDoubleError(65114, 'space usage in container is too high');
+    }
+    if (f.sizeBytes > this.diskFreeBytes) {
+      throw new OracleDoubleError(
+        1119,
+        `error in creating database file '${f.path}'\nORA-27044: unable to write the header block of file\nLinux-x86_64 Error: 28: No space left on device`,
+      );
+    }
+    this.diskFreeBytes -= f.sizeBytes;
+    this.numberFile(f.path);
     return {
       fileName: f.path,
       bytes: f.sizeBytes,

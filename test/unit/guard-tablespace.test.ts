@@ -3,22 +3,29 @@ import { describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { decide, type DecisionInput } from '../../src/controller/tablespace-guard-decide.js';
 import { TablespaceGuard } from '../../src/controller/tablespace-guard.js';
-import { SMALLFILE_UNLIMITED_BLOCKS } from '../../src/oracle/dictionary-sizing.js';
+import { SMALLFILE_UNLIMITED_BLOCKS, storageLimit } from '../../src/oracle/dictionary-sizing.js';
 import { createMetrics } from '../../src/runtime/metrics.js';
 import { DOUBLE_GIB as GiB, DictionaryDouble } from '../support/dictionary-double.js';
 
 const FILE_MAX = SMALLFILE_UNLIMITED_BLOCKS * 8192; // what one smallfile can reach at 8 KiB blocks
 
+/** A decision input; `storage` is derived from usage and files unless given. */
 function input(usedRatio: number, over: Partial<DecisionInput> = {}): DecisionInput {
+  const base = baseInput(usedRatio, over);
+  return { ...base, storage: over.storage ?? storageLimit(base.usage, base.tablespace) };
+}
+
+function baseInput(usedRatio: number, over: Partial<DecisionInput>): Omit<DecisionInput, 'storage'> {
   const max = FILE_MAX;
   const used = Math.round(max * usedRatio);
+  const allocated = Math.min(used + GiB, max);
   return {
     usage: {
       tablespace: 'USERS',
       usedBytes: used,
-      maxBytes: max,
-      allocatedBytes: used + GiB,
-      freeBytes: GiB,
+      reportedSizeBytes: max,
+      allocatedBytes: allocated,
+      freeBytes: allocated - used,
     },
     tablespace: {
       bigfile: false,
@@ -26,7 +33,7 @@ function input(usedRatio: number, over: Partial<DecisionInput> = {}): DecisionIn
       datafiles: [
         {
           fileName: '/d/users01.dbf',
-          bytes: used + GiB,
+          bytes: allocated,
           autoextensible: true,
           maxBytes: max,
           incrementBytes: 0,
@@ -36,7 +43,7 @@ function input(usedRatio: number, over: Partial<DecisionInput> = {}): DecisionIn
     alertRatio: 0.85,
     autoAddDatafiles: true,
     dbFilesLimit: 200,
-    datafileCount: 4,
+    datafilesInUse: 4,
     ...over,
   };
 }
@@ -78,7 +85,7 @@ describe('guard decision', () => {
         usage: {
           tablespace: 'USERS',
           usedBytes: Math.round(max * 0.99),
-          maxBytes: max,
+          reportedSizeBytes: max,
           allocatedBytes: max,
           freeBytes: 0,
         },
@@ -89,7 +96,7 @@ describe('guard decision', () => {
     assert.equal(d.addDatafiles, 1);
     assert.equal(d.blockedBy, 'maxFilesPerTablespace');
 
-    const db = decide(input(0.99, { dbFilesLimit: 4, datafileCount: 4 }));
+    const db = decide(input(0.99, { dbFilesLimit: 4, datafilesInUse: 4 }));
     assert.equal(db.addDatafiles, 0);
     assert.equal(db.blockedBy, 'dbFiles');
   });
@@ -98,7 +105,7 @@ describe('guard decision', () => {
     const base = input(0.9);
     const d = decide({ ...base, tablespace: { ...base.tablespace, bigfile: true } });
     assert.equal(d.addDatafiles, 0);
-    assert.ok(d.newBigfileMaxBytes! > base.usage.maxBytes);
+    assert.ok(d.newBigfileMaxBytes! > base.usage.reportedSizeBytes);
     assert.ok(base.usage.usedBytes / d.newBigfileMaxBytes! < 0.85);
   });
 
@@ -115,7 +122,8 @@ describe('guard decision', () => {
     const d = decide({ ...base, volume: { availableBytes: 2 * GiB, capacityBytes: 100 * GiB } });
     assert.equal(d.volumeLimited, true);
     const reachable = base.usage.allocatedBytes + 2 * GiB;
-    assert.equal(d.volumeBytesNeeded, Math.floor(used / 0.85 - reachable) + 1);
+    const MiB = 1024 * 1024;
+    assert.equal(d.volumeBytesNeeded, Math.ceil((Math.floor(used / 0.85 - reachable) + 1) / MiB) * MiB);
     assert.ok(used / (reachable + d.volumeBytesNeeded) < 0.85);
     const roomy = decide({ ...base, volume: { availableBytes: 500 * GiB, capacityBytes: 600 * GiB } });
     assert.equal(roomy.volumeLimited, false);

@@ -7,7 +7,13 @@
 // Reads
 // ---------------------------------------------------------------------------------------------
 
-/** Version, edition banner, character sets, container, DB_FILES, default temporary tablespace. */
+/**
+ * Version, edition banner, character sets, container, DB_FILES, default temporary tablespace,
+ * default tablespace type, MAX_PDB_STORAGE. V$DATAFILE and V$TEMPFILE are container data
+ * objects: from a PDB they show only that PDB's files (Administrator's Guide 19c, "About
+ * Viewing Information When the Current Container Is Not the CDB Root"), so datafile_count is
+ * this container's; FILE# is the absolute file number, numbered across the CDB.
+ */
 export const SQL_DATABASE_INFO = `
 SELECT i.version_full AS version_full,
        (SELECT v.banner_full FROM v$version v WHERE v.banner LIKE 'Oracle Database%' FETCH FIRST 1 ROWS ONLY) AS banner,
@@ -17,8 +23,12 @@ SELECT i.version_full AS version_full,
        TO_NUMBER(SYS_CONTEXT('USERENV', 'CON_ID')) AS con_id,
        (SELECT TO_NUMBER(p.value) FROM v$parameter p WHERE p.name = 'db_files') AS db_files,
        (SELECT COUNT(*) FROM v$datafile) AS datafile_count,
+       (SELECT NVL(MAX(f.file#), 0) FROM v$datafile f) AS highest_file_number,
+       (SELECT NVL(SUM(f.bytes), 0) FROM v$datafile f) + (SELECT NVL(SUM(t.bytes), 0) FROM v$tempfile t) AS container_file_bytes,
        (SELECT TO_NUMBER(p.value) FROM v$parameter p WHERE p.name = 'db_block_size') AS block_size,
-       (SELECT d.property_value FROM database_properties d WHERE d.property_name = 'DEFAULT_TEMP_TABLESPACE') AS default_temp
+       (SELECT d.property_value FROM database_properties d WHERE d.property_name = 'DEFAULT_TEMP_TABLESPACE') AS default_temp,
+       (SELECT d.property_value FROM database_properties d WHERE d.property_name = 'DEFAULT_TBS_TYPE') AS default_tbs_type,
+       (SELECT d.property_value FROM database_properties d WHERE d.property_name = 'MAX_PDB_STORAGE') AS max_pdb_storage
   FROM v$instance i`;
 
 export const SQL_TABLESPACE = `
@@ -35,12 +45,15 @@ SELECT d.file_name, d.bytes, d.autoextensible, d.maxbytes, d.increment_by * t.bl
  ORDER BY d.file_id`;
 
 /**
- * Two measures of fill, both reported: DBA_TABLESPACE_USAGE_METRICS (blocks) is measured against
- * the autoextend maximum; DBA_DATA_FILES minus DBA_FREE_SPACE against what is allocated now.
+ * Used space and TABLESPACE_SIZE from DBA_TABLESPACE_USAGE_METRICS (blocks), what is allocated
+ * (DBA_DATA_FILES) and free inside it (DBA_FREE_SPACE). In 19c TABLESPACE_SIZE is not the sum of
+ * the autoextend maxima: it takes the free space of the underlying storage and MAX_PDB_STORAGE
+ * into account (Database Reference 19c, DBA_TABLESPACE_USAGE_METRICS); the maxima come from
+ * SQL_TABLESPACE_DATAFILES.
  */
 export const SQL_TABLESPACE_USAGE = `
 SELECT m.used_space * t.block_size AS used_bytes,
-       m.tablespace_size * t.block_size AS max_bytes,
+       m.tablespace_size * t.block_size AS reported_size_bytes,
        (SELECT NVL(SUM(d.bytes), 0) FROM dba_data_files d WHERE d.tablespace_name = t.tablespace_name) AS allocated_bytes,
        (SELECT NVL(SUM(f.bytes), 0) FROM dba_free_space f WHERE f.tablespace_name = t.tablespace_name) AS free_bytes
   FROM dba_tablespaces t
@@ -237,9 +250,21 @@ function datafileClause(f: DatafileClause): string {
   return `${pathLiteral(f.path)} SIZE ${sizeClause(f.sizeBytes)} AUTOEXTEND ON NEXT ${sizeClause(f.nextBytes)} MAXSIZE ${max}`;
 }
 
-export function createTablespaceSql(name: string, files: DatafileClause[]): string {
+/**
+ * CREATE SMALLFILE | BIGFILE TABLESPACE: the type is always said, since "this clause overrides
+ * any default tablespace type setting for the database" and, omitted, a bigfile default turns a
+ * multi-file create into ORA-32774 (SQL Language Reference 19c, CREATE TABLESPACE).
+ */
+export function createTablespaceSql(
+  name: string,
+  files: DatafileClause[],
+  type: 'SMALLFILE' | 'BIGFILE',
+): string {
   if (files.length === 0) throw new SqlValueError('a tablespace needs at least one datafile');
-  return `CREATE TABLESPACE ${ident(name)} DATAFILE ${files.map(datafileClause).join(', ')}`;
+  if (type === 'BIGFILE' && files.length > 1) {
+    throw new SqlValueError(`a bigfile tablespace has exactly one datafile, not ${files.length} (ORA-32774)`);
+  }
+  return `CREATE ${type} TABLESPACE ${ident(name)} DATAFILE ${files.map(datafileClause).join(', ')}`;
 }
 
 export function addDatafileSql(tablespace: string, file: DatafileClause): string {

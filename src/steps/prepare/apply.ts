@@ -8,7 +8,7 @@ import type { PrepareAction } from './plan.js';
 export function describeAction(a: PrepareAction): string {
   switch (a.kind) {
     case 'createTablespace':
-      return q.createTablespaceSql(a.tablespace, a.files);
+      return q.createTablespaceSql(a.tablespace, a.files, a.type);
     case 'addDatafile':
       return q.addDatafileSql(a.tablespace, a.file);
     case 'setTablespaceMaxSize':
@@ -49,7 +49,7 @@ export async function applyAction(t: ActionTargets, a: PrepareAction, schemaPass
   const d = t.pdb;
   switch (a.kind) {
     case 'createTablespace':
-      return d.createTablespace(a.tablespace, a.files);
+      return d.createTablespace(a.tablespace, a.files, a.type);
     case 'addDatafile':
       return d.addDatafile(a.tablespace, a.file);
     case 'setTablespaceMaxSize':

@@ -14,6 +14,7 @@ import { protectedNameRefusals } from './protected-names.js';
 import {
   BIGFILE_MAX_BLOCKS,
   MAX_FILES_PER_TABLESPACE,
+  dbFilesInUse,
   formatBytes,
   maxFileBytes,
   newSmallfile,
@@ -58,6 +59,8 @@ export interface Observation {
   database: DatabaseInfo;
   /** The admin account prepare is connected as, upper case, when its Secret could be read. */
   adminUser?: string;
+  /** The same database seen from CDB$ROOT, when a root connection is configured (counts every container's files). */
+  rootDatabase?: DatabaseInfo;
   /** Read where they can be changed: CDB$ROOT when a root connection is configured. */
   redoLogs: RedoLogGroup[];
   /** True when redo changes would run in a PDB (ORA-65040). */
@@ -73,7 +76,8 @@ export interface PreparePolicy {
 }
 
 export type PrepareAction =
-  | { kind: 'createTablespace'; tablespace: string; files: NewDatafile[] }
+  /** Always SMALLFILE: several files of at most 2^22-1 blocks each, whatever the database's default. */
+  | { kind: 'createTablespace'; tablespace: string; files: NewDatafile[]; type: 'SMALLFILE' }
   | { kind: 'addDatafile'; tablespace: string; file: NewDatafile }
   | { kind: 'setTablespaceMaxSize'; tablespace: string; maxBytes: number; nextBytes: number }
   | { kind: 'dropUser'; user: string }
@@ -294,6 +298,7 @@ export function planPrepare(obs: Observation, policy: PreparePolicy): PreparePla
         kind: 'createTablespace',
         tablespace: inst.tablespaceName,
         files: paths.map(newSmallfile),
+        type: 'SMALLFILE',
       });
     } else {
       const capacity = tablespaceCapacity(ts);
@@ -452,12 +457,17 @@ export function planPrepare(obs: Observation, policy: PreparePolicy): PreparePla
     dirCheck.passed = dirCheck.actions.length === 0;
   }
 
-  if (filesToAdd > 0 && db.datafileCount + filesToAdd > db.dbFilesLimit) {
+  // DB_FILES limits the whole CDB; from a PDB only a lower bound of its files is visible.
+  const files = dbFilesInUse(db, obs.rootDatabase);
+  if (filesToAdd > 0 && files.inUse + filesToAdd > db.dbFilesLimit) {
+    const counted = files.exact
+      ? `the database has ${files.inUse}`
+      : `this PDB sees at least ${files.inUse} in use (its highest absolute file number; V$DATAFILE in a PDB shows only its own files)`;
     refusals.push({
       reason: 'DbFilesLimit',
       message:
-        `${filesToAdd} datafile(s) must be added but the database has ${db.datafileCount} of DB_FILES=${db.dbFilesLimit}; ` +
-        `raise DB_FILES (ALTER SYSTEM SET db_files=... SCOPE=SPFILE and restart) or use bigfile tablespaces`,
+        `${filesToAdd} datafile(s) must be added but ${counted} of DB_FILES=${db.dbFilesLimit}; ` +
+        `raise DB_FILES (ALTER SYSTEM SET db_files=... SCOPE=SPFILE in CDB$ROOT and restart) or use bigfile tablespaces`,
     });
   }
   return { checks, refusals };

@@ -124,6 +124,7 @@ export async function observe(
   return {
     database,
     ...(adminUser !== undefined ? { adminUser } : {}),
+    ...(root ? { rootDatabase: redoInfo } : {}),
     redoLogs: await redoSource.redoLogs(),
     redoFromPdb: redoInfo.isPdb,
     allDatafiles: await pdb.allDatafiles(),

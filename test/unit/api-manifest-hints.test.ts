@@ -14,8 +14,10 @@ import { almaRestore } from './api-fixtures.js';
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const OPTS = { source: 'm.yaml', runnerImage: 'runner:1', namespace: 'default' };
 
-function manifest(edit: (doc: Record<string, any>) => void): string {
-  const doc = JSON.parse(JSON.stringify(almaRestore())) as Record<string, any>;
+/* eslint-disable-next-line @typescript-eslint/no-explicit-any -- edits of untyped JSON */
+type Doc = Record<string, any>;
+function manifest(edit: (doc: Doc) => void): string {
+  const doc = JSON.parse(JSON.stringify(almaRestore())) as Doc;
   edit(doc);
   return YAML.stringify(doc);
 }

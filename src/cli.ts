@@ -12,6 +12,7 @@ import { registerImportCommand } from './steps/import/command.js';
 import { registerVerifyCommand } from './steps/verify/command.js';
 import { registerControllerCommand } from './controller/command.js';
 import { registerPlanCommand } from './api/plan-command.js';
+import { registerLogsCommand, registerStatusCommand } from './status/command.js';
 
 /** The version in package.json, which ships beside dist/ in the npm package and the image. */
 export function packageVersion(): string {
@@ -29,6 +30,8 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerControllerCommand(program);
   registerPlanCommand(program);
+  registerStatusCommand(program);
+  registerLogsCommand(program);
   registerFetchCommand(program);
   registerPrepareCommand(program);
   registerImportCommand(program);
@@ -36,19 +39,24 @@ export function buildProgram(): Command {
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** Runs a program; returns the exit code. The one error policy for `alma-restore` and `kubectl alma`. */
+export async function main(
+  argv: string[],
+  program: Command = buildProgram(),
+  prefix = 'alma-restore',
+): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    await program.parseAsync(argv, { from: 'user' });
     return process.exitCode === undefined ? EXIT.ok : Number(process.exitCode);
   } catch (err) {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (err instanceof UserFacingError) {
-      process.stderr.write(`alma-restore: ${err.message}\n`);
+      process.stderr.write(`${prefix}: ${err.message}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`alma-restore: unexpected error: ${errorMessage(err)}\n`);
+    process.stderr.write(`${prefix}: unexpected error: ${errorMessage(err)}\n`);
     return EXIT.internal;
   }
 }

@@ -811,7 +811,13 @@ export class Reconciler {
     const step = stepOfPhase(phase);
     await this.writeStatus(
       restore,
-      { ...extra, phase, progress: overallProgress(phase), progressMessage: message },
+      {
+        ...extra,
+        phase,
+        currentStep: step ?? (phase === 'Failed' ? extra.failedStep : undefined),
+        progress: overallProgress(phase),
+        progressMessage: message,
+      },
       [...phaseConditions(phase, reason, message), ...conditions],
     );
     if (from !== phase) {

@@ -131,6 +131,7 @@ export function currentStepOf(restore: AlmaRestore): StepName | undefined {
   const phase = st?.phase;
   const running = phase ? stepOfPhase(phase) : undefined;
   if (running) return running;
+  if (st?.currentStep && (STEP_ORDER as string[]).includes(st.currentStep)) return st.currentStep as StepName;
   if (st?.failedStep && (STEP_ORDER as string[]).includes(st.failedStep)) return st.failedStep as StepName;
   const ran = STEP_ORDER.filter((s) => st?.steps?.[s]?.jobName);
   return ran.at(-1);

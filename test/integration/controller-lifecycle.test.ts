@@ -273,8 +273,15 @@ describe('AlmaRestore controller', () => {
     const restores = new RestoreClient(cp.kubeConfig, ns);
     await restores.create(managedRestore('big'));
     await restores.waitForPhase('big', 'Provisioning');
-    // What the external provisioner reports when a quota or the pool is too small.
-    const claim = await core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: 'big-staging' });
+    // What the external provisioner reports when a quota or the pool is too small. The phase is
+    // written before the claim is created: wait for the claim, not for the phase.
+    let claim: k8s.V1PersistentVolumeClaim | undefined;
+    await waitFor('the staging claim big-staging to be created', async () => {
+      claim = await core
+        .readNamespacedPersistentVolumeClaim({ namespace: ns, name: 'big-staging' })
+        .catch(() => undefined);
+      return claim !== undefined;
+    });
     const now = new Date();
     await core.createNamespacedEvent({
       namespace: ns,
@@ -284,7 +291,7 @@ describe('AlmaRestore controller', () => {
           kind: 'PersistentVolumeClaim',
           name: 'big-staging',
           namespace: ns,
-          uid: claim.metadata?.uid,
+          uid: claim!.metadata?.uid,
         },
         type: 'Warning',
         reason: 'ProvisioningFailed',

@@ -46,7 +46,9 @@ cp "$CRD_SRC" "$tmp/chart/crds/almarestore.io_almarestores.yaml"
 HEADER
   # The Namespace, labelled for restricted Pod Security: the same file the README applies before helm.
   grep -v '^#' "$NAMESPACE_FILE"
-  "$HELM" template "$RELEASE" "$tmp/chart" --namespace "$NAMESPACE" --include-crds
+  # --kube-version: a helm built from source (build-test-binaries.sh) assumes Kubernetes v1.20 without
+  # a cluster, below the chart's kubeVersion; the chart reads no .Capabilities, so the output is the same.
+  "$HELM" template "$RELEASE" "$tmp/chart" --namespace "$NAMESPACE" --include-crds --kube-version 1.35.4
 } > "$tmp/install.yaml"
 
 if [ "${1:-}" = "--check" ]; then

@@ -667,7 +667,9 @@ const status = obj('Observed state, written by the controller.', {
   progress: int('Overall progress, percent.', { minimum: 0, maximum: 100 }),
   progressMessage: str('What is happening now, in a few words.'),
   failedStep: str('The step that failed, when phase is Failed.'),
-  currentStep: str('The step that runs now (fetch, prepare, import, verify), or the one that failed; the STEP column.'),
+  currentStep: str(
+    'The step that runs now (fetch, prepare, import, verify), or the one that failed; the STEP column.',
+  ),
   startTime: str('When the restore left Pending/Queued.', { format: 'date-time' }),
   completionTime: str('When the restore reached Succeeded, Failed or Cancelled.', { format: 'date-time' }),
   verification: arr(

@@ -10,7 +10,14 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO_ROOT, run } from '../support/chart-tools.js';
 
-const PACKAGE_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'crds'];
+const PACKAGE_FILES = [
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'src',
+  'crds',
+];
 
 describe('the npm package (npm pack, npm install -g, npx)', () => {
   let work: string;
@@ -78,7 +85,10 @@ describe('the npm package (npm pack, npm install -g, npx)', () => {
     );
     const r = await run(bin('alma-restore'), ['plan', '-f', bad], { env: env(), cwd: work });
     assert.equal(r.code, 2, `exit code; stdout:\n${r.stdout}`);
-    assert.match(r.stderr, /^alma-restore: AlmaRestore\.almarestore\.io "q3" is invalid: .*spec\.institutions: Required value/);
+    assert.match(
+      r.stderr,
+      /^alma-restore: AlmaRestore\.almarestore\.io "q3" is invalid: .*spec\.institutions: Required value/,
+    );
   });
 
   it('kubectl-alma (the kubectl plugin) is installed on PATH and runs', async () => {

@@ -106,7 +106,10 @@ describe('status view', () => {
     );
     assert.match(text, /\n {2}USERS {6}\[#{18}-{2}\] {2}90% {2}above the 85% line\n/);
     assert.match(text, /\n {2}institution 3978: schema EXL_ADMIN, tablespace USERS 96Gi\n/);
-    assert.ok(text.includes('\n  fetch    Succeeded   1        1h        Fetched: fetched 12 dump file(s)\n'), text);
+    assert.ok(
+      text.includes('\n  fetch    Succeeded   1        1h        Fetched: fetched 12 dump file(s)\n'),
+      text,
+    );
     assert.match(
       text,
       /\n {2}logs: {6}kubectl logs -n library job\/q3-import-1 -c import -f {3}\(or: alma-restore logs q3 -n library\)\n/,

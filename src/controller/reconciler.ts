@@ -13,6 +13,7 @@ import {
 } from '../api/types.js';
 import type { Logger } from '../logging.js';
 import type { Metrics } from '../runtime/metrics.js';
+import { forgetStepMetrics, recordFetchResult, recordImportProgress } from './step-metrics.js';
 import type { RunningInformer } from '../runtime/informers.js';
 import { decodeTerminationMessage, type StepName, type StepResult } from '../steps/result.js';
 import { errorMessage } from '../errors.js';
@@ -467,6 +468,7 @@ export class Reconciler {
 
     const result = decoded.result;
     this.deps.metrics.stepDuration.observe({ step, outcome: result.outcome }, seconds);
+    if (step === 'fetch') recordFetchResult(this.deps.metrics, restore, result.summary, seconds);
     const stepStatus: StepStatus = {
       phase: result.outcome,
       jobName,
@@ -533,6 +535,7 @@ export class Reconciler {
       const progress: Partial<AlmaRestoreStatus> = {};
       if (report.importFraction !== undefined) {
         progress.progress = overallProgress('Importing', report.importFraction);
+        recordImportProgress(this.deps.metrics, restore, report.importFraction);
         progress.progressMessage = `Importing: Data Pump reports ${Math.round(report.importFraction * 100)}% done`;
         if (progress.progress > (restore.status?.progress ?? 0)) this.markProgress(restore);
       }
@@ -891,6 +894,7 @@ export class Reconciler {
     for (const p of PHASES) m.restorePhase.remove({ namespace, restore, phase: p });
     m.progressRatio.remove({ namespace, restore });
     m.lastProgressTimestamp.remove({ namespace, restore });
+    forgetStepMetrics(m, namespace, restore);
   }
 }
 

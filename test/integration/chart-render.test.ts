@@ -244,14 +244,14 @@ describe('Helm chart (real helm)', () => {
     );
   });
 
-  it('refuses a Kubernetes older than 1.29 (Chart.yaml kubeVersion, the CRD needs CEL quantity())', async () => {
-    const old = await run(helm, ['template', 'x', CHART_DIR, '--kube-version', '1.28.9']);
+  it('refuses a Kubernetes older than 1.30 (Chart.yaml kubeVersion: the CRD CEL rules)', async () => {
+    const old = await run(helm, ['template', 'x', CHART_DIR, '--kube-version', '1.29.9']);
     assert.notEqual(old.code, 0);
     assert.match(
       old.stderr,
-      /chart requires kubeVersion: >=1\.29\.0-0 which is incompatible with Kubernetes v1\.28\.9/,
+      /chart requires kubeVersion: >=1\.30\.0-0 which is incompatible with Kubernetes v1\.29\.9/,
     );
-    const min = await run(helm, ['template', 'x', CHART_DIR, '--kube-version', '1.29.0']);
+    const min = await run(helm, ['template', 'x', CHART_DIR, '--kube-version', '1.30.0']);
     assert.equal(min.code, 0, min.stderr);
   });
 

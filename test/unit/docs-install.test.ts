@@ -17,21 +17,24 @@ const INSTALL = read('docs/install.md');
 /** The oldest Kubernetes that serves every feature the CRD uses (kubernetes.io CEL and CRD docs). */
 function minimumKubernetes(): string {
   const crd = crdYaml();
+  if (/\breason: Field|fieldPath:/.test(crd)) return '1.30'; // reason / fieldPath of rules: stable in 1.30
   if (/\bquantity\(|isQuantity\(/.test(crd)) return '1.29'; // Kubernetes quantity library: 1.29+
-  if (/\breason: Field|fieldPath:/.test(crd)) return '1.28'; // reason / fieldPath of validation rules
   return '1.25'; // x-kubernetes-validations on by default
 }
 
 describe('install docs', () => {
   it('state one minimum Kubernetes version, the one the CRD needs', () => {
     const min = minimumKubernetes();
-    assert.equal(min, '1.29');
+    assert.equal(min, '1.30');
     assert.match(README, new RegExp(`Kubernetes ${min.replace('.', '\\.')}\\+`));
     assert.match(INSTALL, new RegExp(`\\*\\*Kubernetes ${min.replace('.', '\\.')} or later\\.\\*\\*`));
     const chart = YAML.parse(read('charts/alma-restore-operator/Chart.yaml')) as { kubeVersion?: string };
     assert.equal(chart.kubeVersion, `>=${min}.0-0`);
-    const mentioned = [...`${README}\n${INSTALL}`.matchAll(/Kubernetes (1\.\d+)/g)].map((m) => m[1]);
-    assert.deepEqual([...new Set(mentioned)], [min], 'every "Kubernetes 1.x" in README and install.md');
+    // Every statement of a minimum ("Kubernetes 1.x+" / "1.x or later") names the same version.
+    const minimums = [...`${README}\n${INSTALL}`.matchAll(/Kubernetes (1\.\d+)(?:\+| or later)/g)].map(
+      (m) => m[1],
+    );
+    assert.deepEqual([...new Set(minimums)], [min], 'every stated minimum in README and install.md');
   });
 
   it('name only files that exist', () => {

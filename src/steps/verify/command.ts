@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import type { Logger } from '../../logging.js';
 import { openDictionary } from '../../oracle/dictionary-oracledb.js';
+import { openInventory } from '../../oracle/inventory-oracledb.js';
 import { runStepCommand, type StepCommandOptions } from '../command.js';
 import { configOption, terminationLogOption } from '../options.js';
 import { readSecretFile } from '../config.js';
@@ -19,6 +20,7 @@ export function verifyCommand(opts: StepCommandOptions, log?: Logger): Promise<n
       );
       return runVerify(config, {
         openPdb: () => openDictionary(config, { module: 'alma-restore verify' }),
+        openInventory: () => openInventory(config, { module: 'alma-restore verify (inventory)' }),
         logger,
         secrets,
       });

@@ -14,6 +14,7 @@ CHART=charts/alma-restore-operator
 CRD_SRC=crds/almarestore.io_almarestores.yaml
 CRD_COPY=$CHART/crds/almarestore.io_almarestores.yaml
 OUT=manifests/install.yaml
+NAMESPACE_FILE=manifests/namespace.yaml
 
 die() { echo "render-install-manifest: $1" >&2; exit 2; }
 
@@ -26,6 +27,7 @@ helm_bin() {
 }
 HELM=$(helm_bin)
 [ -f "$CRD_SRC" ] || die "$CRD_SRC is missing"
+grep -q "^  name: $NAMESPACE$" "$NAMESPACE_FILE" || die "$NAMESPACE_FILE does not name namespace $NAMESPACE"
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/chart"
@@ -41,15 +43,12 @@ cp "$CRD_SRC" "$tmp/chart/crds/almarestore.io_almarestores.yaml"
 # Watches AlmaRestores in all namespaces (ClusterRole); the alerts need the Helm chart
 # (prometheusRule.enabled=true) or docs/alerts.md.
 ---
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: $NAMESPACE
-  labels:
-    app.kubernetes.io/name: alma-restore-operator
-    pod-security.kubernetes.io/enforce: restricted
 HEADER
-  "$HELM" template "$RELEASE" "$tmp/chart" --namespace "$NAMESPACE" --include-crds
+  # The Namespace, labelled for restricted Pod Security: the same file the README applies before helm.
+  grep -v '^#' "$NAMESPACE_FILE"
+  # --kube-version: a helm built from source (build-test-binaries.sh) assumes Kubernetes v1.20 without
+  # a cluster, below the chart's kubeVersion; the chart reads no .Capabilities, so the output is the same.
+  "$HELM" template "$RELEASE" "$tmp/chart" --namespace "$NAMESPACE" --include-crds --kube-version 1.35.4
 } > "$tmp/install.yaml"
 
 if [ "${1:-}" = "--check" ]; then

@@ -768,6 +768,9 @@ const status = obj('Observed state, written by the controller.', {
   progress: int('Overall progress, percent.', { minimum: 0, maximum: 100 }),
   progressMessage: str('What is happening now, in a few words.'),
   failedStep: str('The step that failed, when phase is Failed.'),
+  currentStep: str(
+    'The step that runs now (fetch, prepare, import, verify), or the one that failed; the STEP column.',
+  ),
   startTime: str('When the restore left Pending/Queued.', { format: 'date-time' }),
   completionTime: str('When the restore reached Succeeded, Failed or Cancelled.', { format: 'date-time' }),
   verification: arr(
@@ -888,12 +891,25 @@ export const printerColumns = [
     description: 'Bib records, all institutions.',
   },
   {
+    name: 'Step',
+    type: 'string',
+    jsonPath: '.status.currentStep',
+    description: 'The step that runs now, or the one that failed.',
+  },
+  {
     name: 'Progress',
     type: 'integer',
     jsonPath: '.status.progress',
     description: 'Overall progress, percent.',
   },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  {
+    name: 'Message',
+    type: 'string',
+    jsonPath: '.status.progressMessage',
+    description: 'What is happening now (kubectl get -o wide).',
+    priority: 1,
+  },
 ];
 
 export function customResourceDefinition() {

@@ -1,12 +1,15 @@
 // `alma-restore plan -f manifest.yaml`: offline, prints the sizing and every resource the
-// controller would create for each AlmaRestore in the file, as YAML; an invalid manifest gets the
-// API server's own messages and exit code 2. Other documents (the Secrets) are skipped.
-import { readFile } from 'node:fs/promises';
+// controller would create for each AlmaRestore in the file (or in every manifest of a directory,
+// as `kubectl apply -f dir/` reads it), as YAML; an invalid manifest gets the API server's own
+// messages, hints for the usual mistakes, and exit code 2. Other documents (Secrets) are skipped.
+import { readFile, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
 import YAML from 'yaml';
 import { UserFacingError } from '../errors.js';
 import { allResources } from '../resources/index.js';
 import { DEFAULT_RUNNER_IMAGE, resolveAlmaRestore } from './defaults.js';
+import { manifestHints } from './manifest-hints.js';
 import { formatGiB } from './quantity.js';
 import { planSizing } from './sizing.js';
 import { KIND, type AlmaRestore, type SizingPlan } from './types.js';
@@ -58,7 +61,7 @@ export function renderPlan(text: string, opts: PlanOptions): PlanOutput {
   for (const doc of restores) {
     const verdict = validateAlmaRestore(doc);
     if (!verdict.ok) {
-      errors.push(verdict.message);
+      errors.push([verdict.message, ...manifestHints(doc).map((h) => `  hint: ${h}`)].join('\n'));
       continue;
     }
     const ar = verdict.defaulted;
@@ -79,7 +82,10 @@ export function registerPlanCommand(program: Command): void {
     .description(
       'print the sizing and every resource the controller would create for an AlmaRestore manifest (offline); invalid manifests get the API server’s messages and exit 2',
     )
-    .requiredOption('-f, --file <manifest>', 'YAML file with one or more AlmaRestores ("-" for stdin)')
+    .requiredOption(
+      '-f, --file <manifest>',
+      'YAML file with one or more AlmaRestores, a directory of them (*.yaml, *.yml, *.json), or "-" for stdin',
+    )
     .option(
       '--runner-image <image>',
       'image of the step Jobs when spec.steps.runnerImage is not set',
@@ -87,23 +93,62 @@ export function registerPlanCommand(program: Command): void {
     )
     .option('-n, --namespace <namespace>', 'namespace for manifests that name none', 'default')
     .action(async (opts: { file: string; runnerImage: string; namespace: string }) => {
-      let text: string;
-      try {
-        text = opts.file === '-' ? await readStdin() : await readFile(opts.file, 'utf8');
-      } catch (err) {
-        throw new UserFacingError(
-          `cannot read ${opts.file}: ${(err as Error).message}`,
-          'ManifestUnreadable',
-        );
-      }
-      const result = renderPlan(text, {
-        source: opts.file,
-        runnerImage: opts.runnerImage,
-        namespace: opts.namespace,
+      const files = await readManifests(opts.file);
+      const inDirectory = files.length > 1 || files[0]?.source !== opts.file;
+      const outputs = files.map((f): PlanOutput => {
+        const out = renderPlan(f.text, {
+          source: f.source,
+          runnerImage: opts.runnerImage,
+          namespace: opts.namespace,
+        });
+        // Which file of the directory each error is about.
+        return out.ok || !inDirectory || / holds no AlmaRestore$/.test(out.errors[0] ?? '')
+          ? out
+          : { ok: false, errors: out.errors.map((e) => `${f.source}: ${e}`) };
       });
-      if (!result.ok) throw new UserFacingError(result.errors.join('\n'), 'InvalidManifest');
-      process.stdout.write(result.yaml);
+      // In a directory, files without an AlmaRestore (the Secrets) are fine; one of them must have one.
+      const relevant = inDirectory
+        ? outputs.filter((o) => o.ok || !/ holds no AlmaRestore$/.test(o.errors[0] ?? ''))
+        : outputs;
+      if (relevant.length === 0)
+        throw new UserFacingError(`no file in ${opts.file} holds an ${KIND}`, 'InvalidManifest');
+      const errors = relevant.flatMap((o) => (o.ok ? [] : o.errors));
+      if (errors.length > 0) throw new UserFacingError(errors.join('\n'), 'InvalidManifest');
+      process.stdout.write(relevant.map((o) => (o.ok ? o.yaml : '')).join('\n'));
     });
+}
+
+const MANIFEST_FILE = /\.(ya?ml|json)$/i;
+
+/** The manifest texts behind `-f`: a file, stdin, or each manifest file of a directory (not recursive). */
+export async function readManifests(file: string): Promise<{ source: string; text: string }[]> {
+  const unreadable = (err: unknown) =>
+    new UserFacingError(`cannot read ${file}: ${(err as Error).message}`, 'ManifestUnreadable');
+  if (file === '-') return [{ source: 'stdin', text: await readStdin() }];
+  const info = await stat(file).catch((err: unknown) => {
+    throw unreadable(err);
+  });
+  if (!info.isDirectory())
+    return [
+      {
+        source: file,
+        text: await readFile(file, 'utf8').catch((e: unknown) => {
+          throw unreadable(e);
+        }),
+      },
+    ];
+  const names = (await readdir(file)).filter((n) => MANIFEST_FILE.test(n)).sort();
+  if (names.length === 0)
+    throw new UserFacingError(
+      `${file} is a directory without manifests (*.yaml, *.yml, *.json): name a file, or a directory that holds some`,
+      'ManifestUnreadable',
+    );
+  return Promise.all(
+    names.map(async (n) => ({
+      source: path.join(file, n),
+      text: await readFile(path.join(file, n), 'utf8'),
+    })),
+  );
 }
 
 async function readStdin(): Promise<string> {

@@ -254,6 +254,8 @@ export interface AlmaRestoreStatus {
   progress?: number;
   progressMessage?: string;
   failedStep?: string;
+  /** The step that runs now, or the one that failed (the STEP printer column). */
+  currentStep?: string;
   startTime?: string;
   completionTime?: string;
   verification?: { institutionId: string; checks: VerificationCheck[] }[];

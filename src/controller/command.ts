@@ -1,11 +1,12 @@
 // `alma-restore controller`: runs the reconciler until SIGTERM/SIGINT.
-import type { Command } from 'commander';
-import * as k8s from '@kubernetes/client-node';
+import { Option, type Command } from 'commander';
 import { createLogger } from '../logging.js';
 import { UserFacingError, EXIT } from '../errors.js';
 import { startManager, type ManagerOptions } from './manager.js';
 import { createGuardHook } from './guard-hook.js';
 import { isDuration, parseDurationSeconds } from '../api/duration.js';
+import { loadKubeConfig } from '../runtime/kubeconfig.js';
+import { checkApiServer } from './preflight.js';
 
 function parseBindAddress(value: string): { host: string; port: number } {
   const m = /^(.*):(\d+)$/.exec(value);
@@ -47,8 +48,10 @@ export function registerControllerCommand(program: Command): void {
   program
     .command('controller')
     .description(
-      'run the AlmaRestore controller (uses $KUBECONFIG, ~/.kube/config or the in-cluster account)',
+      'run the AlmaRestore controller (uses --kubeconfig, $KUBECONFIG, ~/.kube/config or the in-cluster account); exits at once when the API server cannot be reached',
     )
+    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option('--context <name>', 'kubeconfig context (default: its current context)')
     .option('--metrics-bind-address <host:port>', 'where /metrics, /healthz and /readyz are served', ':8080')
     .option('--watch-namespace <ns...>', 'namespaces to watch (default: all); repeatable or comma-separated')
     .option('--leader-elect', 'use a Lease so that only one replica acts', false)
@@ -66,24 +69,27 @@ export function registerControllerCommand(program: Command): void {
       positiveInt('--max-concurrent-per-database'),
       1,
     )
-    .option(
-      '--pvc-bind-timeout <duration>',
-      'fail a restore whose staging volume stays Pending this long (e.g. 15m)',
-      durationMs('--pvc-bind-timeout'),
-      15 * 60_000,
+    .addOption(
+      new Option(
+        '--pvc-bind-timeout <duration>',
+        'fail a restore whose staging volume stays Pending this long',
+      )
+        .argParser(durationMs('--pvc-bind-timeout'))
+        .default(15 * 60_000, '15m'),
     )
-    .option(
-      '--database-ready-timeout <duration>',
-      'fail a restore whose managed database is not ready this long (e.g. 90m)',
-      durationMs('--database-ready-timeout'),
-      90 * 60_000,
+    .addOption(
+      new Option(
+        '--database-ready-timeout <duration>',
+        'fail a restore whose managed database is not ready this long',
+      )
+        .argParser(durationMs('--database-ready-timeout'))
+        .default(90 * 60_000, '90m'),
     )
     .option('--runner-image <image>', 'image of the step Jobs (default: $RUNNER_IMAGE)')
     .option('--workers <n>', 'reconciles in flight at once (different restores)', positiveInt('--workers'), 2)
     .action(async (opts) => {
       const log = createLogger({ component: 'controller' });
-      const kc = new k8s.KubeConfig();
-      kc.loadFromDefault();
+      const { kc, source } = loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context });
       const bind = parseBindAddress(opts.metricsBindAddress);
       const leaseNamespace = opts.leaseNamespace ?? process.env.POD_NAMESPACE;
       if (opts.leaderElect && !leaseNamespace) {
@@ -117,6 +123,7 @@ export function registerControllerCommand(program: Command): void {
         databaseReadyTimeoutMs: opts.databaseReadyTimeout,
         runnerImage,
       };
+      await checkApiServer(kc, source, options.watchNamespaces);
       const manager = await startManager(kc, options, log, (metrics) =>
         createGuardHook({ kc, metrics, log }),
       );

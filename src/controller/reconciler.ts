@@ -14,6 +14,7 @@ import {
 } from '../api/types.js';
 import type { Logger } from '../logging.js';
 import type { Metrics } from '../runtime/metrics.js';
+import { forgetStepMetrics, recordFetchResult, recordImportProgress } from './step-metrics.js';
 import type { RunningInformer } from '../runtime/informers.js';
 import { decodeTerminationMessage, type StepName, type StepResult } from '../steps/result.js';
 import { errorMessage } from '../errors.js';
@@ -477,6 +478,7 @@ export class Reconciler {
 
     const result = decoded.result;
     this.deps.metrics.stepDuration.observe({ step, outcome: result.outcome }, seconds);
+    if (step === 'fetch') recordFetchResult(this.deps.metrics, restore, result.summary, seconds);
     const stepStatus: StepStatus = {
       phase: result.outcome,
       jobName,
@@ -543,6 +545,7 @@ export class Reconciler {
       const progress: Partial<AlmaRestoreStatus> = {};
       if (report.importFraction !== undefined) {
         progress.progress = overallProgress('Importing', report.importFraction);
+        recordImportProgress(this.deps.metrics, restore, report.importFraction);
         progress.progressMessage = `Importing: Data Pump reports ${Math.round(report.importFraction * 100)}% done`;
         if (progress.progress > (restore.status?.progress ?? 0)) this.markProgress(restore);
       }
@@ -821,7 +824,13 @@ export class Reconciler {
     const step = stepOfPhase(phase);
     await this.writeStatus(
       restore,
-      { ...extra, phase, progress: overallProgress(phase), progressMessage: message },
+      {
+        ...extra,
+        phase,
+        currentStep: step ?? (phase === 'Failed' ? extra.failedStep : undefined),
+        progress: overallProgress(phase),
+        progressMessage: message,
+      },
       [...phaseConditions(phase, reason, message), ...conditions],
     );
     if (from !== phase) {
@@ -896,6 +905,7 @@ export class Reconciler {
     for (const p of PHASES) m.restorePhase.remove({ namespace, restore, phase: p });
     m.progressRatio.remove({ namespace, restore });
     m.lastProgressTimestamp.remove({ namespace, restore });
+    forgetStepMetrics(m, namespace, restore);
     void forgetInventory(m, { namespace, restore });
   }
 }

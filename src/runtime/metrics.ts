@@ -93,6 +93,18 @@ export function createMetrics(registry = new Registry()) {
       labelNames: [...restoreLabels, 'institution', 'tablespace'],
       registers: [registry],
     }),
+    importProgressRatio: new Gauge({
+      name: 'alma_restore_import_progress_ratio',
+      help: 'Progress of the running Data Pump import of each AlmaRestore, as Data Pump reports it, 0..1.',
+      labelNames: restoreLabels,
+      registers: [registry],
+    }),
+    fetchThroughput: new Gauge({
+      name: 'alma_restore_fetch_throughput_bytes_per_second',
+      help: 'Bytes per second of the last finished fetch of each AlmaRestore (bytes transferred / duration).',
+      labelNames: restoreLabels,
+      registers: [registry],
+    }),
     datafilesAdded: new Counter({
       name: 'alma_restore_datafiles_added_total',
       help: 'Datafiles the tablespace guard added.',

@@ -202,11 +202,32 @@ async function connectOnce(
   }
 }
 
-/** Connects with retries and exponential backoff; throws a classified UserFacingError. */
+/** Why a connection failed, in words that say what to check. Pure. */
+export function describeConnectFailure(
+  ep: SftpEndpoint,
+  attempts: number,
+  err: unknown,
+  waitedMs?: number,
+): string {
+  const code = (err as { code?: unknown }).code;
+  const gaveUp =
+    waitedMs !== undefined
+      ? `after ${attempts} attempt(s) in ${Math.round(waitedMs / 1000)} s (the delivery wait ended)`
+      : `after ${attempts} attempts`;
+  if (code === 'ENOTFOUND')
+    return `cannot reach the SFTP server ${describeEndpoint(ep)} ${gaveUp}: the host name ${JSON.stringify(ep.host)} does not resolve (DNS ENOTFOUND): check spec.source.sftp.host`;
+  return `cannot reach the SFTP server ${describeEndpoint(ep)} ${gaveUp}: ${errorMessage(err)}`;
+}
+
+/**
+ * Connects with retries and exponential backoff; throws a classified UserFacingError. With
+ * `deadlineMs` (ms since the epoch: the end of the delivery wait) retries stop there too.
+ */
 export async function connectSftp(
   ep: SftpEndpoint,
   log: Logger,
   retry: RetryPolicy = DEFAULT_RETRY,
+  deadlineMs?: number,
 ): Promise<SftpSession> {
   let pins: HostKeyPins | undefined;
   if (!ep.insecureSkipHostKeyVerification) {
@@ -219,9 +240,12 @@ export async function connectSftp(
     }
     pins = parseHostKeyPins(ep.credentials.knownHosts);
   }
+  const started = Date.now();
+  let attempts = 0;
   try {
-    const session = await pRetry(() => connectOnce(ep, pins, log), {
+    const session = await pRetry(() => (attempts++, connectOnce(ep, pins, log)), {
       retries: retry.retries,
+      ...(deadlineMs !== undefined ? { maxRetryTime: Math.max(0, deadlineMs - started) } : {}),
       minTimeout: retry.minTimeoutMs,
       maxTimeout: retry.maxTimeoutMs,
       factor: 2,
@@ -242,8 +266,9 @@ export async function connectSftp(
     return session;
   } catch (err) {
     if (err instanceof UserFacingError) throw err;
+    const stoppedByDeadline = attempts < retry.retries + 1 && deadlineMs !== undefined;
     throw new UserFacingError(
-      `cannot reach the SFTP server ${describeEndpoint(ep)} after ${retry.retries + 1} attempts: ${errorMessage(err)}`,
+      describeConnectFailure(ep, attempts, err, stoppedByDeadline ? Date.now() - started : undefined),
       'TransportFailed',
       FETCH_EXIT.transport,
     );

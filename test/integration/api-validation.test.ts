@@ -327,7 +327,7 @@ describe('AlmaRestore validation by the real API server', () => {
     assert.deepEqual(offlineVerdict(undone, stored), server);
   });
 
-  it('shows Phase, Institutions, Bibs, Progress and Age in kubectl get', async () => {
+  it('shows Phase, Institutions, Bibs, Step, Progress and Age in kubectl get, and Message in -o wide', async () => {
     const o = named(example('almarestore-managed.yaml'));
     assert.deepEqual(await create(o), { ok: true });
     const name = o.metadata.name as string;
@@ -338,7 +338,9 @@ describe('AlmaRestore validation by the real API server', () => {
         body: {
           status: {
             phase: 'Fetching',
+            currentStep: 'fetch',
             progress: 12,
+            progressMessage: 'Fetching: waiting for local_backup_final_3975_3978_tar.gz.03',
             plan: { institutionIds: '3978', totalBibRecords: 1200000 },
           },
         },
@@ -350,15 +352,17 @@ describe('AlmaRestore validation by the real API server', () => {
       `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}/${name}`,
     );
     assert.deepEqual(
-      table.columnDefinitions.map((c) => c.name),
-      ['Name', 'Phase', 'Institutions', 'Bibs', 'Progress', 'Age'],
+      table.columnDefinitions.map((c) => `${c.name}${c.priority ? ` (wide)` : ''}`),
+      ['Name', 'Phase', 'Institutions', 'Bibs', 'Step', 'Progress', 'Age', 'Message (wide)'],
     );
-    assert.deepEqual(table.rows[0]!.cells.slice(0, 5), [name, 'Fetching', '3978', 1200000, 12]);
+    const cells = table.rows[0]!.cells;
+    assert.deepEqual(cells.slice(0, 6), [name, 'Fetching', '3978', 1200000, 'fetch', 12]);
+    assert.equal(cells[7], 'Fetching: waiting for local_backup_final_3975_3978_tar.gz.03');
   });
 });
 
 interface Table {
-  columnDefinitions: { name: string }[];
+  columnDefinitions: { name: string; priority?: number }[];
   rows: { cells: unknown[] }[];
 }
 

@@ -159,8 +159,19 @@ describe('docs/install.md commands; the controller as the chart ServiceAccount',
     await rm(work, { recursive: true, force: true });
   });
 
+  it('the documented `kubectl apply -f manifests/namespace.yaml` makes the namespace, labelled for restricted Pod Security', async () => {
+    const argv = await documentedCommand('kubectl-apply-namespace');
+    assert.deepEqual(argv, ['kubectl', 'apply', '-f', 'manifests/namespace.yaml']);
+    for (const obj of parseObjects(await readFile(path.join(REPO_ROOT, argv[3]!), 'utf8')))
+      await serverSideApply(cp.kubeConfig, obj);
+    const ns = await cp.kubeConfig.makeApiClient(k8s.CoreV1Api).readNamespace({ name: opNs });
+    assert.equal(ns.metadata?.labels?.['pod-security.kubernetes.io/enforce'], 'restricted');
+  });
+
   it('the documented namespaced `helm install` succeeds and prints what to do next', async () => {
     const argv = await documentedCommand('helm-install-namespaced');
+    // helm's --create-namespace cannot label the namespace: the docs apply namespace.yaml instead.
+    assert.ok(!argv.includes('--create-namespace'), 'the namespace comes from manifests/namespace.yaml');
     assert.equal(argv[0], 'helm');
     assert.ok(argv.includes(`controller.watchNamespaces={${watchNs}}`));
     assert.equal(path.resolve(REPO_ROOT, argv[3]!), CHART_DIR);
@@ -353,6 +364,7 @@ describe('docs/install.md commands; the controller as the chart ServiceAccount',
     assert.equal(un.code, 0, un.stderr);
     const argv = await documentedCommand('helm-install-cluster-wide');
     assert.ok(!argv.some((a) => a.includes('watchNamespaces')));
+    assert.ok(!argv.includes('--create-namespace'), 'the namespace comes from manifests/namespace.yaml');
     const r = await run(helm, helmArgs(...argv.slice(1)));
     assert.equal(r.code, 0, `helm install failed:\n${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /It watches AlmaRestores in all namespaces\./);

@@ -13,6 +13,7 @@ import {
   helmTemplate,
   parseObjects,
   run,
+  TEMPLATE_KUBE_VERSION,
   type K8sObject,
 } from '../support/chart-tools.js';
 
@@ -112,7 +113,7 @@ describe('Helm chart (real helm)', () => {
 
   it('passes helm lint --strict with default values and with every optional feature on', async () => {
     for (const args of [[], ['-f', ALL_FEATURES]]) {
-      const r = await run(helm, ['lint', CHART_DIR, '--strict', ...args]);
+      const r = await run(helm, ['lint', CHART_DIR, '--strict', ...TEMPLATE_KUBE_VERSION, ...args]);
       assert.equal(r.code, 0, `helm lint ${args.join(' ')}:\n${r.stdout}\n${r.stderr}`);
       assert.match(r.stdout, /1 chart\(s\) linted, 0 chart\(s\) failed/);
     }
@@ -243,11 +244,23 @@ describe('Helm chart (real helm)', () => {
     );
   });
 
+  it('refuses a Kubernetes older than 1.30 (Chart.yaml kubeVersion: the CRD CEL rules)', async () => {
+    const old = await run(helm, ['template', 'x', CHART_DIR, '--kube-version', '1.29.9']);
+    assert.notEqual(old.code, 0);
+    assert.match(
+      old.stderr,
+      /chart requires kubeVersion: >=1\.30\.0-0 which is incompatible with Kubernetes v1\.29\.9/,
+    );
+    const min = await run(helm, ['template', 'x', CHART_DIR, '--kube-version', '1.30.0']);
+    assert.equal(min.code, 0, min.stderr);
+  });
+
   it('refuses replicaCount > 1 without leader election, with a clear message', async () => {
     const r = await run(helm, [
       'template',
       'x',
       CHART_DIR,
+      ...TEMPLATE_KUBE_VERSION,
       '--set',
       'controller.leaderElection.enabled=false',
     ]);
@@ -281,7 +294,14 @@ describe('Helm chart (real helm)', () => {
     assert.deepEqual(files, Object.keys(expected).sort(), 'every bad values file has an expected message');
     assert.ok(files.length >= 5);
     for (const f of files) {
-      const r = await run(helm, ['template', 'x', CHART_DIR, '-f', path.join(BAD_VALUES, f)]);
+      const r = await run(helm, [
+        'template',
+        'x',
+        CHART_DIR,
+        ...TEMPLATE_KUBE_VERSION,
+        '-f',
+        path.join(BAD_VALUES, f),
+      ]);
       assert.notEqual(r.code, 0, `${f} was accepted`);
       assert.match(r.stderr, /values don't meet the specifications of the schema/, `${f}: ${r.stderr}`);
       assert.match(r.stderr, expected[f]!, `${f}: ${r.stderr}`);

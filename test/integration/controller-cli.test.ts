@@ -2,10 +2,14 @@
 // taken port, with distinct exit codes.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { sharedControlPlane, type ControlPlane } from '../support/control-plane.js';
+import YAML from 'yaml';
+import { freePort, sharedControlPlane, type ControlPlane } from '../support/control-plane.js';
+import { startController } from '../support/controller-process.js';
 
 const CLI = path.resolve(import.meta.dirname, '../../src/cli.ts');
 
@@ -61,6 +65,82 @@ describe('alma-restore controller (CLI)', () => {
       );
     } finally {
       taken.close();
+    }
+  });
+
+  it('shows durations in --help, not milliseconds', () => {
+    const r = run(['controller', '--help']);
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /--pvc-bind-timeout <duration>[^]*?\(default: 15m\)/);
+    assert.match(r.stdout, /--database-ready-timeout <duration>[^]*?\(default: 90m\)/);
+    assert.doesNotMatch(r.stdout, /900000|5400000/);
+  });
+
+  it('with no kubeconfig at all, says where it looked (exit 2) instead of trying localhost:8080', () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'alma-nohome-'));
+    const r = run(['controller', '--runner-image=x', '--metrics-bind-address=127.0.0.1:0'], {
+      KUBECONFIG: '',
+      HOME: home,
+      KUBERNETES_SERVICE_HOST: '',
+    });
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(
+      r.stderr.trim(),
+      `alma-restore: no kubeconfig: pass --kubeconfig <file>, set $KUBECONFIG, create ${home}/.kube/config, or run in a cluster`,
+    );
+    assert.doesNotMatch(r.stdout, /controller started/);
+  });
+
+  it('with an unreachable API server, exits at once (exit 1) saying so, without logging "started"', async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'alma-kc-'));
+    const kubeconfig = YAML.parse(readFileSync(cp.kubeconfigPath, 'utf8')) as {
+      clusters: { cluster: { server: string } }[];
+    };
+    kubeconfig.clusters[0]!.cluster.server = `https://127.0.0.1:${port}`;
+    const file = path.join(dir, 'kubeconfig');
+    writeFileSync(file, YAML.stringify(kubeconfig));
+    const r = run(
+      ['controller', '--runner-image=x', '--metrics-bind-address=127.0.0.1:0', '--kubeconfig', file],
+      {
+        KUBECONFIG: '',
+      },
+    );
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(
+      r.stderr.trim().split('\n').pop()!,
+      new RegExp(
+        `^alma-restore: cannot reach the API server https://127\\.0\\.0\\.1:${port} \\(--kubeconfig ${file}\\): ECONNREFUSED; is the cluster running, and is this the right kubeconfig\\?$`,
+      ),
+    );
+    assert.doesNotMatch(r.stdout, /controller started/);
+  });
+
+  it('without RBAC to list AlmaRestores, says which permission is missing (exit 1)', async () => {
+    const kubeconfig = await cp.mintUser('no-rbac-controller');
+    const r = run(['controller', '--runner-image=x', '--metrics-bind-address=127.0.0.1:0'], {
+      KUBECONFIG: kubeconfig,
+    });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /alma-restore: the API server https:\/\/127\.0\.0\.1:\d+ forbids listing almarestores in all namespaces to this identity \(403 Forbidden\): grant the controller's RBAC/,
+    );
+  });
+
+  it('uses --kubeconfig over $KUBECONFIG', async () => {
+    const logDir = mkdtempSync(path.join(os.tmpdir(), 'alma-kcflag-'));
+    const ns = await cp.newNamespace('kcflag');
+    const controller = await startController({
+      kubeconfigPath: '/nonexistent/kubeconfig',
+      namespace: ns,
+      logDir,
+      args: ['--kubeconfig', cp.kubeconfigPath],
+    });
+    try {
+      assert.match(await controller.metrics(), /alma_restore_workqueue_depth/);
+    } finally {
+      await controller.stop();
     }
   });
 });

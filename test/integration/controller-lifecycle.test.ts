@@ -162,10 +162,12 @@ describe('AlmaRestore controller', () => {
     await provision(ns, 'r1');
     await restores.waitForPhase('r1', 'Fetching');
     await kubelet.finishJob(ns, 'r1-fetch-1', { exitCode: 0, message: stepResult('fetch') });
-    await restores.waitForPhase('r1', 'Preparing');
+    const preparing = await restores.waitForPhase('r1', 'Preparing');
+    assert.equal(preparing.status?.currentStep, 'prepare', 'the STEP column');
     await kubelet.finishJob(ns, 'r1-prepare-1', { exitCode: 1, message: stepResult('prepare', 'Failed') });
     const failed = await restores.waitForPhase('r1', 'Failed');
     assert.equal(failed.status?.failedStep, 'prepare');
+    assert.equal(failed.status?.currentStep, 'prepare', 'the STEP column keeps the failed step');
     assert.match(condition(failed, 'Failed')?.message ?? '', /prepare failed: prepare found a problem/);
     assert.equal(failed.status?.steps?.prepare?.phase, 'Failed');
     assert.ok((await eventsOf(ns, 'r1')).some((e) => e.startsWith('Warning/BadDelivery')));

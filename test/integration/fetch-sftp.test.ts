@@ -28,6 +28,7 @@ import { readSftpCredentials } from '../../src/sftp/credentials.js';
 import { FETCH_EXIT } from '../../src/steps/fetch/exit-codes.js';
 import type { FetchReport } from '../../src/steps/fetch/run.js';
 import { PASSWORD, fetchEnv, runFetchCommand, type FetchEnv } from './fetch-env.js';
+import { freePort } from '../support/control-plane.js';
 
 const C = '3975';
 const consortiumParfile = (c: string, i: string) =>
@@ -520,5 +521,27 @@ describe('the CLI', () => {
     assert.ok(!ok.stdout.includes(PASSWORD) && !ok.stderr.includes(PASSWORD), 'no secret in the output');
     const bad = spawnSync(process.execPath, [...args.slice(0, 4), '--mode', 'fast'], { encoding: 'utf8' });
     assert.equal(bad.status, 2, bad.stderr);
+  });
+
+  test('alma-restore fetch --wait 2s stops retrying an unreachable server when the wait ends', async () => {
+    const port = await freePort();
+    const staging = env.dir('staging-refused');
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli.ts', 'fetch', '--host', '127.0.0.1', '--port', String(port)]
+        .concat(['--customer', C, '--institution', '3978', '--dest', staging, '--wait', '2s'])
+        .concat(['--stable-for', '0', '--credentials-dir', env.credentials('password')])
+        .concat(['--termination-log', path.join(staging, 'term')]),
+      { encoding: 'utf8' },
+    );
+    assert.equal(r.status, FETCH_EXIT.transport, r.stderr + r.stdout);
+    const result = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { message?: string };
+    const m =
+      /^cannot reach the SFTP server 127\.0\.0\.1:\d+ after (\d+) attempt\(s\) in \d+ s \(the delivery wait ended\): .*ECONNREFUSED/.exec(
+        result.message ?? '',
+      );
+    assert.ok(m, `message: ${result.message}`);
+    // The default policy makes 7 attempts over about a minute; a 3 s budget has room for 2 or 3.
+    assert.ok(Number(m[1]) < 7, `attempts: ${m[1]}`);
   });
 });

@@ -80,13 +80,29 @@ export async function run(
   }
 }
 
+/**
+ * `--kube-version` for `helm template` without a cluster: helm built from source
+ * (scripts/build-test-binaries.sh, no release ldflags) assumes Kubernetes v1.20, which the chart's
+ * kubeVersion (>=1.29) refuses; release builds of helm assume their client-go's version. This is
+ * the test control plane's version.
+ */
+export const TEMPLATE_KUBE_VERSION = ['--kube-version', '1.35.4'];
+
 /** `helm template` of the chart; throws with helm's stderr on failure. */
 export async function helmTemplate(
   args: string[],
   release = 'alma-restore-operator',
   namespace = 'alma-restore-system',
 ) {
-  const r = await run(findHelm(), ['template', release, CHART_DIR, '--namespace', namespace, ...args]);
+  const r = await run(findHelm(), [
+    'template',
+    release,
+    CHART_DIR,
+    ...TEMPLATE_KUBE_VERSION,
+    '--namespace',
+    namespace,
+    ...args,
+  ]);
   if (r.code !== 0) throw new Error(`helm template ${args.join(' ')} failed (exit ${r.code}):\n${r.stderr}`);
   return r.stdout;
 }

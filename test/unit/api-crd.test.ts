@@ -83,10 +83,15 @@ describe('AlmaRestore CRD', () => {
     for (const rule of Object.values(RULES)) assert.doesNotMatch(rule.rule, /\.import\./, rule.rule);
   });
 
-  it('has printer columns Phase, Institutions, Bibs, Progress, Age on status fields that exist', () => {
+  it('has printer columns Phase, Institutions, Bibs, Step, Progress, Age (+ Message in -o wide) on status fields that exist', () => {
     assert.deepEqual(
       printerColumns.map((c) => c.name),
-      ['Phase', 'Institutions', 'Bibs', 'Progress', 'Age'],
+      ['Phase', 'Institutions', 'Bibs', 'Step', 'Progress', 'Age', 'Message'],
+    );
+    assert.deepEqual(
+      printerColumns.filter((c) => 'priority' in c).map((c) => c.name),
+      ['Message'],
+      'only Message waits for -o wide',
     );
     for (const col of printerColumns.filter((c) => c.jsonPath.startsWith('.status'))) {
       let s: Schema | undefined = openAPIV3Schema;

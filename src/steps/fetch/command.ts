@@ -4,8 +4,8 @@
 import { Command, Option } from 'commander';
 import { UserFacingError, errorMessage } from '../../errors.js';
 import { createLogger, type Logger } from '../../logging.js';
-import { DEFAULT_CONFIG_PATH } from '../config.js';
-import { DEFAULT_TERMINATION_LOG, failedStepResult, publishStepResult, type StepResult } from '../result.js';
+import { configOption, durationOption, terminationLogOption } from '../options.js';
+import { failedStepResult, publishStepResult, type StepResult } from '../result.js';
 import { FETCH_EXIT } from './exit-codes.js';
 import { loadFetchSettings, type FetchFlags, type FetchSettings } from './options.js';
 import { emptyReport, runFetch, type FetchDeps, type FetchReport } from './run.js';
@@ -84,10 +84,7 @@ export function registerFetchCommand(program: Command): void {
         'tar.gz parts through gunzip and tar (or stage them), verify files and parfile. ' +
         'Exit codes: 0 ok, 2 usage, 10 not there yet, 11 bad delivery, 12 transport, 13 no space, 14 host key, 15 auth.',
     )
-    .option(
-      '--config <file>',
-      `step configuration (default ${DEFAULT_CONFIG_PATH}, optional when flags say enough)`,
-    )
+    .addOption(configOption(true))
     .option('--host <host>', 'SFTP server')
     .option('--port <port>', 'SFTP port')
     .option('--directory <dir>', 'directory on the SFTP server holding the delivery')
@@ -104,17 +101,22 @@ export function registerFetchCommand(program: Command): void {
         'stage',
       ]),
     )
-    .option('--wait <seconds>', 'how long to wait for the delivery to appear and stop growing')
-    .option('--stable-for <seconds>', 'a file counts as uploaded when unchanged this long')
+    .addOption(
+      durationOption(
+        '--wait <duration>',
+        'how long to wait for the delivery to appear and stop growing, like spec.source.sftp.waitForDelivery; connection retries stop then too',
+        '0s, but at least --stable-for',
+      ),
+    )
+    .addOption(
+      durationOption('--stable-for <duration>', 'a file counts as uploaded when unchanged this long', '10s'),
+    )
     .option('--report-dir <dir>', 'where fetch-report.json goes (default <dest>/reports)')
     .option('--insecure-skip-host-key-verification', 'accept any host key (logs the fingerprint seen)')
-    .option('--progress-interval <seconds>', 'seconds between progress log lines (default 10)')
+    .addOption(durationOption('--progress-interval <duration>', 'time between progress log lines', '10s'))
     .option('--reserve <size>', 'space always left free on the staging volume (default 64Mi)')
     .option('--keep-parts', 'stage mode: keep the downloaded parts after a successful extraction')
-    .option(
-      '--termination-log <file>',
-      `termination message file (default ${DEFAULT_TERMINATION_LOG} when it exists)`,
-    )
+    .addOption(terminationLogOption())
     .action(async (opts: FetchFlags) => {
       process.exitCode = await fetchCommand(opts);
     });

@@ -2,6 +2,7 @@
 // on top (what a person running the step by hand types). Pure apart from reading the config file.
 import { existsSync } from 'node:fs';
 import { UserFacingError } from '../../errors.js';
+import { parseDurationFlag } from '../options.js';
 import {
   DEFAULT_CONFIG_PATH,
   institutionLayout,
@@ -53,13 +54,6 @@ export function parseSize(text: string, what: string): number {
   const unit = (m[2] ?? '').charAt(0).toUpperCase();
   const power = { '': 0, B: 0, K: 1, M: 2, G: 3, T: 4 }[unit] ?? 0;
   return Math.round(Number(m[1]) * 1024 ** power);
-}
-
-function parseSeconds(text: string, what: string): number {
-  if (!/^\d+(\.\d+)?$/.test(text.trim())) {
-    throw new UserFacingError(`${what} ${JSON.stringify(text)} is not a number of seconds`, 'InvalidFlag');
-  }
-  return Number(text);
 }
 
 /** The vendor's advice for a consortium: EXL_ADMIN / USERS, then EXL_ADMIN_2 / USERS2, ... */
@@ -136,8 +130,8 @@ export function mergeFetchSettings(base: StepConfig | undefined, flags: FetchFla
     }
     s.mode = flags.mode;
   }
-  if (flags.wait !== undefined) s.waitForDeliverySeconds = parseSeconds(flags.wait, '--wait');
-  if (flags.stableFor !== undefined) s.stableForSeconds = parseSeconds(flags.stableFor, '--stable-for');
+  if (flags.wait !== undefined) s.waitForDeliverySeconds = parseDurationFlag(flags.wait, '--wait');
+  if (flags.stableFor !== undefined) s.stableForSeconds = parseDurationFlag(flags.stableFor, '--stable-for');
   if (flags.customer !== undefined) config.customerId = flags.customer;
   if (flags.dest !== undefined) config.stagingDir = flags.dest;
   if (flags.institution && flags.institution.length > 0) {
@@ -167,7 +161,7 @@ export function mergeFetchSettings(base: StepConfig | undefined, flags: FetchFla
     reportDir: flags.reportDir ?? institutionLayout(config, first).reportDir,
     progressIntervalMs:
       flags.progressInterval !== undefined
-        ? parseSeconds(flags.progressInterval, '--progress-interval') * 1000
+        ? parseDurationFlag(flags.progressInterval, '--progress-interval') * 1000
         : 10_000,
     reserveBytes: flags.reserve !== undefined ? parseSize(flags.reserve, '--reserve') : 64 * 1024 * 1024,
     keepParts: Boolean(flags.keepParts),

@@ -352,18 +352,24 @@ export async function runFetch(settings: FetchSettings, deps: FetchDeps, report:
   };
   const retry = deps.retry ?? DEFAULT_RETRY;
   let current: SftpSession | undefined;
+  // While waiting for the delivery, connection retries end with the wait (a DNS typo must not
+  // retry for a minute past --wait 5s); during a transfer they follow the retry policy alone.
+  let connectDeadline: number | undefined;
   const session = async (forceNew: boolean) => {
     if (forceNew || !current || current.isClosed) {
       await current?.end();
-      current = await connectSftp(endpoint, deps.log, retry);
+      current = await connectSftp(endpoint, deps.log, retry, connectDeadline);
       report.hostKeyFingerprint = current.hostFingerprint;
     }
     return current;
   };
   // A generous floor: stability can only be judged after `stableFor` seconds of watching.
   const clock = deps.clock ?? realClock;
-  const deadlineMs = clock.now() + Math.max(s.waitForDeliverySeconds, s.stableForSeconds) * 1000 + 1000;
+  const waitMs = Math.max(s.waitForDeliverySeconds, s.stableForSeconds) * 1000 + 1000;
+  const deadlineMs = clock.now() + waitMs;
+  const realDeadline = Date.now() + waitMs;
   try {
+    connectDeadline = realDeadline;
     await session(false);
     deps.log.info(
       { server: report.server, fingerprint: report.hostKeyFingerprint },
@@ -390,7 +396,9 @@ export async function runFetch(settings: FetchSettings, deps: FetchDeps, report:
       };
       report.institutions.push(r);
       try {
+        connectDeadline = realDeadline;
         const delivery = await waitFor(inst, settings, deps, deadlineMs, session);
+        connectDeadline = undefined;
         await fetchInstitution(inst, delivery, settings, deps, session, r);
       } finally {
         r.durationSeconds = (Date.now() - t0) / 1000;

@@ -7,12 +7,13 @@ import { Command, Option } from 'commander';
 import { UserFacingError, errorMessage } from '../../errors.js';
 import { createLogger, type Logger } from '../../logging.js';
 import { DEFAULT_CONFIG_PATH, loadStepConfig, stepReportDir, type StepConfig } from '../config.js';
-import { DEFAULT_TERMINATION_LOG, failedStepResult, publishStepResult, type StepResult } from '../result.js';
+import { failedStepResult, publishStepResult, type StepResult } from '../result.js';
 import { openConnection, readDatabaseCredentials } from '../../oracle/connection.js';
 import { DataPumpApiEngine, type ImportEngine } from '../../oracle/datapump-api.js';
 import { ImpdpEngine } from '../../oracle/datapump-impdp.js';
 import { OracleDataPumpSession } from '../../oracle/datapump-session.js';
 import { IMPORT_EXIT } from './exit-codes.js';
+import { configOption, durationOption, parseDurationFlag, terminationLogOption } from '../options.js';
 import { runImport } from './runner.js';
 
 export interface ImportFlags {
@@ -50,10 +51,10 @@ export function createEngine(config: StepConfig, flags: ImportFlags): ImportEngi
 
 function parseInterval(text: string | undefined): number {
   if (text === undefined) return 30_000;
-  const seconds = Number(text);
-  if (!Number.isFinite(seconds) || seconds < 1 || seconds > 3600) {
+  const seconds = parseDurationFlag(text, '--progress-interval');
+  if (seconds < 1 || seconds > 3600) {
     throw new UserFacingError(
-      `--progress-interval must be 1..3600 seconds, got ${JSON.stringify(text)}`,
+      `--progress-interval must be between 1s and 1h, got ${JSON.stringify(text)}`,
       'UsageError',
     );
   }
@@ -112,19 +113,21 @@ export function registerImportCommand(program: Command): void {
         '2 usage/parfile/missing dump files, 20 completed with unexpected errors, 21 stopped (run again to ' +
         'resume), 22 Data Pump refused to start, 23 database unreachable.',
     )
-    .option('--config <file>', `step configuration (default ${DEFAULT_CONFIG_PATH})`)
+    .addOption(configOption())
     .option(
       '--fresh',
       'kill an existing Data Pump job of the same name and start over (also re-imports done institutions)',
     )
     .addOption(new Option('--engine <engine>', 'override import.engine').choices(['datapump-api', 'impdp']))
-    .option('--progress-interval <seconds>', 'seconds between progress lines (and status polls)', '30')
+    .addOption(
+      durationOption(
+        '--progress-interval <duration>',
+        'time between progress lines (and status polls), 1s..1h',
+      ).default('30s'),
+    )
     .option('--impdp <path>', 'the impdp executable for --engine impdp', 'impdp')
     .option('--dry-run', 'build, print and record the plans; run nothing')
-    .option(
-      '--termination-log <file>',
-      `where to write the result (default ${DEFAULT_TERMINATION_LOG} in a pod)`,
-    )
+    .addOption(terminationLogOption())
     .action(async (flags: ImportFlags) => {
       const ac = new AbortController();
       const onTerm = (): void => ac.abort();

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { Logger } from '../../logging.js';
 import { openDictionary } from '../../oracle/dictionary-oracledb.js';
 import { runStepCommand, type StepCommandOptions } from '../command.js';
-import { DEFAULT_CONFIG_PATH } from '../config.js';
+import { configOption, terminationLogOption } from '../options.js';
 import { runPrepare } from './run.js';
 
 export function prepareCommand(opts: StepCommandOptions, log?: Logger): Promise<number> {
@@ -29,8 +29,8 @@ export function registerPrepareCommand(program: Command): void {
   program
     .command('prepare')
     .description('prepare the database: tablespaces, schema users, grants, directory objects, redo logs')
-    .option('-c, --config <file>', 'step configuration JSON', DEFAULT_CONFIG_PATH)
-    .option('--termination-log <file>', 'where to write the termination message')
+    .addOption(configOption())
+    .addOption(terminationLogOption())
     .action(async (opts: StepCommandOptions) => {
       process.exitCode = await prepareCommand(opts);
     });

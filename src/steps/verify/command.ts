@@ -5,7 +5,8 @@ import type { Logger } from '../../logging.js';
 import { openDictionary } from '../../oracle/dictionary-oracledb.js';
 import { openInventory } from '../../oracle/inventory-oracledb.js';
 import { runStepCommand, type StepCommandOptions } from '../command.js';
-import { DEFAULT_CONFIG_PATH, readSecretFile } from '../config.js';
+import { configOption, terminationLogOption } from '../options.js';
+import { readSecretFile } from '../config.js';
 import { runVerify } from './run.js';
 
 export function verifyCommand(opts: StepCommandOptions, log?: Logger): Promise<number> {
@@ -34,8 +35,8 @@ export function registerVerifyCommand(program: Command): void {
     .description(
       'verify the import: tables, invalid objects, constraints, indexes, partitions, policies, statistics, POST_IMPORT.sh',
     )
-    .option('-c, --config <file>', 'step configuration JSON', DEFAULT_CONFIG_PATH)
-    .option('--termination-log <file>', 'where to write the termination message')
+    .addOption(configOption())
+    .addOption(terminationLogOption())
     .action(async (opts: StepCommandOptions) => {
       process.exitCode = await verifyCommand(opts);
     });

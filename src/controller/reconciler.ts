@@ -28,7 +28,7 @@ import {
 import { buildDesiredState, databaseKey, type DesiredState } from './desired.js';
 import { LABEL } from '../resources/meta.js';
 import { setCondition, stepConditionType, type ConditionInput } from '../api/conditions.js';
-import { secretRequirements } from '../api/validation.js';
+import { PLANNING_RECHECK_MS, checkPlanning, type PlanningProblem } from './planning.js';
 
 export const FINALIZER = 'almarestore.io/cleanup';
 export const RETRY_ANNOTATION = 'almarestore.io/retry';
@@ -184,13 +184,14 @@ export class Reconciler {
           { plan: desired.plan },
           'Planning',
           'Sizing computed from the bib record counts',
-          [{ type: 'Planned', status: 'True', reason: 'Planned', message: planSummary(desired) }],
+          [planned(desired)],
         );
       case 'Planning':
       case 'Queued': {
-        // A step pod whose Secret is missing would wait forever in ContainerCreating: check first.
-        const problems = await this.secretProblems(restore);
-        if (problems.length > 0) return this.waitForSecrets(restore, problems);
+        // A missing Secret, StorageClass or a too small claim would surface hours later: check first.
+        const ns = restore.metadata.namespace!;
+        const problems = await checkPlanning(this.deps.kc, ns, restore.spec, desired.plan);
+        if (problems.length > 0) return this.waitInPlanning(restore, desired, problems);
         return this.admit(restore, desired);
       }
       case 'Provisioning':
@@ -203,28 +204,21 @@ export class Reconciler {
     }
   }
 
-  // ---- planning: the referenced Secrets --------------------------------------------------------
+  // ---- planning: what the restore names must exist and fit (planning.ts) -------------------------
 
-  private async secretProblems(restore: AlmaRestore): Promise<string[]> {
-    const ns = restore.metadata.namespace!;
-    const problems: string[] = [];
-    for (const req of secretRequirements(restore.spec)) {
-      const secret = await ignore404(this.core.readNamespacedSecret({ namespace: ns, name: req.name }));
-      if (!secret) problems.push(`Secret ${ns}/${req.name} (${req.purpose}) does not exist`);
-      else problems.push(...req.check(Object.keys({ ...secret.data, ...secret.stringData })));
-    }
-    return problems;
-  }
-
-  private async waitForSecrets(restore: AlmaRestore, problems: string[]): Promise<ReconcileResult> {
-    const message = `Waiting for Secrets: ${problems.join('; ')}`;
+  private async waitInPlanning(
+    restore: AlmaRestore,
+    desired: DesiredState,
+    problems: PlanningProblem[],
+  ): Promise<ReconcileResult> {
+    const message = `Waiting in Planning: ${problems.map((p) => p.message).join('; ')}`;
     if (restore.status?.progressMessage !== message) {
-      await this.writeStatus(restore, { progressMessage: message }, [
-        { type: 'Planned', status: 'False', reason: 'SecretInvalid', message },
+      await this.writeStatus(restore, { progressMessage: message, plan: desired.plan }, [
+        { type: 'Planned', status: 'False', reason: problems[0]!.reason, message },
       ]);
-      await this.deps.events.record(restore, 'Warning', 'SecretInvalid', message);
+      for (const p of problems) await this.deps.events.record(restore, 'Warning', p.reason, p.message);
     }
-    return { requeueAfterMs: 15_000 };
+    return { requeueAfterMs: PLANNING_RECHECK_MS };
   }
 
   // ---- admission: the concurrency limits --------------------------------------------------------
@@ -244,9 +238,10 @@ export class Reconciler {
       return this.transition(
         restore,
         'Provisioning',
-        { startTime: NOW_ISO(this.now()) },
+        { startTime: NOW_ISO(this.now()), plan: desired.plan },
         'Provisioning',
         'Creating the staging volume and the database',
+        [planned(desired)],
       );
     }
     const why =
@@ -254,7 +249,14 @@ export class Reconciler {
         ? `${sameDatabase.length} restore(s) already use database ${desired.databaseKey} (limit ${maxConcurrentPerDatabase})`
         : `${ahead.length} restore(s) are active or queued ahead (limit ${maxConcurrentRestores})`;
     if (restore.status?.phase !== 'Queued') {
-      await this.transition(restore, 'Queued', {}, 'Queued', `Waiting for a free slot: ${why}`);
+      await this.transition(
+        restore,
+        'Queued',
+        { plan: desired.plan },
+        'Queued',
+        `Waiting for a free slot: ${why}`,
+        [planned(desired)],
+      );
     }
     return { requeueAfterMs: 15_000 };
   }
@@ -901,9 +903,10 @@ function lastTransition(restore: AlmaRestore): Date | undefined {
   return times.length > 0 ? new Date(Math.max(...times)) : undefined;
 }
 
-function planSummary(desired: DesiredState): string {
+function planned(desired: DesiredState): ConditionInput {
   const p = desired.plan;
-  return `${p.totalBibRecords} bib records in ${p.institutions.length} institution(s): staging ${p.stagingSize}, database ${p.databaseSize}`;
+  const message = `${p.totalBibRecords} bib records in ${p.institutions.length} institution(s): staging ${p.stagingSize}, database ${p.databaseSize}`;
+  return { type: 'Planned', status: 'True', reason: 'Planned', message };
 }
 
 function isStep(s: string): s is StepName {

@@ -28,6 +28,7 @@ import {
 import { buildDesiredState, databaseKey, type DesiredState } from './desired.js';
 import { LABEL } from '../resources/meta.js';
 import { setCondition, stepConditionType, type ConditionInput } from '../api/conditions.js';
+import { ensureChildren } from './children.js';
 import { PLANNING_RECHECK_MS, checkPlanning, type PlanningProblem } from './planning.js';
 
 export const FINALIZER = 'almarestore.io/cleanup';
@@ -273,16 +274,24 @@ export class Reconciler {
       name: c.configMap.metadata!.name!,
       body: c.configMap,
     });
-    if (c.stagingPvc)
-      await createIfAbsent(() =>
-        this.core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: c.stagingPvc! }),
-      );
-    if (c.service)
-      await createIfAbsent(() => this.core.createNamespacedService({ namespace: ns, body: c.service! }));
-    if (c.statefulSet)
-      await createIfAbsent(() =>
-        this.apps.createNamespacedStatefulSet({ namespace: ns, body: c.statefulSet! }),
-      );
+    // Children an earlier AlmaRestore of this name left behind are waited for, adopted or refused.
+    const children = await ensureChildren(this.deps.kc, restore, desired);
+    for (const message of children.adopted) {
+      await this.deps.events.record(restore, 'Normal', 'Adopted', message);
+      await this.writeStatus(restore, { actions: appendAction(restore, NOW_ISO(this.now()), message) }, []);
+    }
+    if (children.refusals.length > 0)
+      return this.fail(restore, 'provision', 'NameInUse', children.refusals.join('; '));
+    if (children.waits.length > 0) {
+      const message = children.waits.join('; ');
+      if (restore.status?.progressMessage !== message) {
+        await this.writeStatus(restore, { progressMessage: message }, [
+          { type: 'Provisioned', status: 'False', reason: 'PreviousRestoreTerminating', message },
+        ]);
+        await this.deps.events.record(restore, 'Normal', 'PreviousRestoreTerminating', message);
+      }
+      return { requeueAfterMs: 10_000 };
+    }
 
     // Storage: the staging claim must bind; a claim stuck Pending is a clear failure, not a wait.
     const claim = await ignore404(
@@ -293,12 +302,16 @@ export class Reconciler {
         restore,
         'provision',
         'StagingClaimMissing',
-        `PersistentVolumeClaim ${ns}/${desired.stagingClaimName} does not exist; create it or fix database.existing.stagingClaimName`,
+        `PersistentVolumeClaim ${ns}/${desired.stagingClaimName} does not exist: create it, or set database.existing.stagingClaimName to the claim the database reads dump files from; then set the ${RETRY_ANNOTATION} annotation`,
       );
     }
-    const since = new Date(
-      restore.status?.startTime ?? claim.metadata?.creationTimestamp ?? this.now(),
-    ).getTime();
+    // Since provisioning began: the start, or a later retry or resume (Progressing turned True).
+    const since = Math.max(
+      new Date(restore.status?.startTime ?? claim.metadata?.creationTimestamp ?? this.now()).getTime(),
+      new Date(
+        restore.status?.conditions?.find((c) => c.type === 'Progressing')?.lastTransitionTime ?? 0,
+      ).getTime(),
+    );
     const waited = this.now().getTime() - since;
     if (claim.status?.phase !== 'Bound' && !(await this.bindsOnFirstConsumer(claim))) {
       if (waited > this.deps.options.pvcBindTimeoutMs) {
@@ -308,7 +321,8 @@ export class Reconciler {
           'provision',
           'StorageUnavailable',
           `staging volume ${desired.stagingClaimName} (${desired.plan.stagingSize}) is still ${claim.status?.phase ?? 'Pending'} after ${Math.round(waited / 60000)} min` +
-            (why ? `: ${why}` : '; check the storage class, capacity and quotas'),
+            (why ? `: ${why}` : '; check the storage class, capacity and quotas') +
+            `; once the storage can provide it, set the ${RETRY_ANNOTATION} annotation`,
         );
       }
       return this.progressNote(
@@ -395,6 +409,12 @@ export class Reconciler {
       this.deps.caches.jobs.get(jobName, ns) ??
       (await ignore404(this.batch.readNamespacedJob({ namespace: ns, name: jobName })));
 
+    if (job && !ownedBy(job, restore))
+      return this.progressNote(
+        restore,
+        `Waiting for Job ${ns}/${jobName} of an earlier AlmaRestore ${restore.metadata.name} to be removed by the garbage collector`,
+        10_000,
+      );
     if (!job) {
       await createIfAbsent(() => this.batch.createNamespacedJob({ namespace: ns, body: wanted }));
       const running: StepStatus = { phase: 'Running', jobName, attempt, startTime: NOW_ISO(this.now()) };
@@ -443,7 +463,7 @@ export class Reconciler {
       const message = decoded.ok
         ? decoded.result.message
         : failed?.reason === 'DeadlineExceeded'
-          ? `Job ${jobName} ran longer than its deadline (${job.spec?.activeDeadlineSeconds}s)`
+          ? `Job ${jobName} ran longer than its deadline (${job.spec?.activeDeadlineSeconds}s): raise spec.steps.${step}DeadlineSeconds and set the ${RETRY_ANNOTATION} annotation`
           : `${decoded.error}${terminated?.message ? '' : failed?.message ? ` (Job: ${failed.message})` : ''}${terminated?.exitCode !== undefined ? ` (exit code ${terminated.exitCode})` : ''}`;
       this.deps.metrics.stepDuration.observe({ step, outcome: 'Failed' }, seconds);
       const stepStatus: StepStatus = {
@@ -526,7 +546,7 @@ export class Reconciler {
   private async guardTablespaces(restore: AlmaRestore, desired: DesiredState): Promise<ReconcileResult> {
     try {
       const report = await this.deps.guard!.check(restore, desired);
-      const actions = [...(restore.status?.actions ?? []), ...(report.actions ?? [])].slice(-50);
+      const actions = [...(restore.status?.actions ?? []), ...(report.actions ?? [])].slice(-MAX_ACTIONS);
       const degraded = report.alerts.length > 0;
       // Warnings of an earlier step keep the restore Degraded; the guard only adds its own.
       const warned = Object.entries(restore.status?.steps ?? {}).find(
@@ -629,9 +649,10 @@ export class Reconciler {
       'Retrying',
       `retrying step ${failedStep} (attempt ${attempt})`,
     );
+    // A fetch retry provisions again: the step configuration and the staging claim may have been fixed.
     return this.transition(
       restore,
-      STEP_PHASES[failedStep],
+      failedStep === 'fetch' ? 'Provisioning' : STEP_PHASES[failedStep],
       { lastRetry: token, failedStep: undefined, steps },
       'Retrying',
       `Retrying ${failedStep}, attempt ${attempt}`,
@@ -645,7 +666,7 @@ export class Reconciler {
   private unfinishedJobs(restore: AlmaRestore): string[] {
     return this.deps.caches.jobs
       .list(restore.metadata.namespace)
-      .filter((j) => j.metadata?.labels?.[LABEL.restore] === restore.metadata.name)
+      .filter((j) => j.metadata?.labels?.[LABEL.restore] === restore.metadata.name && ownedBy(j, restore))
       .filter((j) => !jobCondition(j, 'Complete') && !jobCondition(j, 'Failed'))
       .map((j) => j.metadata!.name!);
   }
@@ -907,6 +928,17 @@ function planned(desired: DesiredState): ConditionInput {
   const p = desired.plan;
   const message = `${p.totalBibRecords} bib records in ${p.institutions.length} institution(s): staging ${p.stagingSize}, database ${p.databaseSize}`;
   return { type: 'Planned', status: 'True', reason: 'Planned', message };
+}
+
+const MAX_ACTIONS = 50;
+
+/** A child of this AlmaRestore, not of an earlier one of the same name. */
+function ownedBy(o: k8s.KubernetesObject, restore: AlmaRestore): boolean {
+  return !!o.metadata?.ownerReferences?.some((r) => r.uid === restore.metadata.uid);
+}
+
+function appendAction(restore: AlmaRestore, time: string, action: string): AlmaRestoreStatus['actions'] {
+  return [...(restore.status?.actions ?? []), { time, action }].slice(-MAX_ACTIONS);
 }
 
 function isStep(s: string): s is StepName {

@@ -666,6 +666,35 @@ const condition = obj(
   { required: ['type', 'status', 'lastTransitionTime'] },
 );
 
+const stepProgress = obj(
+  'What the running step last reported about itself; after it ended, the last it reported (a failure shows how far it got).',
+  {
+    time: str('When the step measured this.', { format: 'date-time' }),
+    stage: str(
+      'What it is doing: WaitingForDelivery, Transferring, Extracting, Applying, Importing or Checking.',
+    ),
+    message: str('What it is doing, in one line.'),
+    fraction: num('Share of this step done, 0 to 1, when known.', { minimum: 0, maximum: 1 }),
+    done: int('Work done, in unit.', { format: 'int64' }),
+    total: int('Work planned, in unit.', { format: 'int64' }),
+    unit: str('bytes, actions, checks or percent.', { enum: ['bytes', 'actions', 'checks', 'percent'] }),
+    bytesPerSecond: int('Transfer rate, bytes per second (fetch).', { format: 'int64' }),
+    etaSeconds: int("Estimated seconds until the step is done, from the step's own rate.", {
+      format: 'int64',
+    }),
+    waitingSince: str('Fetch, waiting for the delivery: since when.', { format: 'date-time' }),
+    files: arr(
+      'Fetch, waiting for the delivery: the files of the delivery there so far.',
+      obj('One file on the SFTP server.', {
+        name: str('File name.'),
+        bytes: int('Size, bytes.', { format: 'int64' }),
+        unchangedSince: str('Since when its size and time have not changed.', { format: 'date-time' }),
+      }),
+      { maxItems: 100 },
+    ),
+  },
+);
+
 const stepStatus = (step: string) =>
   obj(`State of the ${step} step.`, {
     phase: str('Pending, Running, Succeeded, SucceededWithWarnings or Failed.', {
@@ -682,6 +711,7 @@ const stepStatus = (step: string) =>
       type: 'object',
       'x-kubernetes-preserve-unknown-fields': true,
     },
+    progress: stepProgress,
   });
 
 const status = obj('Observed state, written by the controller.', {

@@ -9,6 +9,7 @@ import {
   type AlmaRestore,
   type AlmaRestoreStatus,
   type Phase,
+  type StepProgress,
   type StepStatus,
 } from '../api/types.js';
 import type { Logger } from '../logging.js';
@@ -23,8 +24,11 @@ import {
   TERMINAL_PHASES,
   overallProgress,
   phaseAfter,
+  progressOnEntering,
   stepOfPhase,
 } from './phases.js';
+import { PROGRESS_POLL_MS, liveProgressChanges } from './progress-decide.js';
+import { readStepProgress } from './step-progress.js';
 import { buildDesiredState, databaseKey, type DesiredState } from './desired.js';
 import { LABEL } from '../resources/meta.js';
 import { setCondition, stepConditionType, type ConditionInput } from '../api/conditions.js';
@@ -443,13 +447,21 @@ export class Reconciler {
     }
     const complete = jobCondition(job, 'Complete');
     const failed = jobCondition(job, 'Failed');
+    // The step's live progress (its log tail); the last one it reported stays after it ends.
+    const live = await readStepProgress(this.core, ns, jobName, step);
     if (!complete && !failed) {
-      if (step === 'import' && this.deps.guard) return this.guardTablespaces(restore, desired);
-      return { requeueAfterMs: 60_000 };
+      if (step === 'import' && this.deps.guard) return this.guardTablespaces(restore, desired, live);
+      const changes = liveProgressChanges(restore.status ?? {}, restore.status!.phase!, step, live);
+      if (changes) {
+        if ((changes.progress ?? 0) > (restore.status?.progress ?? 0)) this.markProgress(restore);
+        await this.writeStatus(restore, changes, []);
+      }
+      return { requeueAfterMs: PROGRESS_POLL_MS };
     }
 
     const started = prior?.startTime ?? job.status?.startTime?.toString() ?? NOW_ISO(this.now());
     const finished = NOW_ISO(this.now());
+    const lastProgress = live ?? prior?.progress;
     const terminated = await this.terminatedState(ns, jobName, step);
     const decoded = decodeTerminationMessage(step, terminated?.message);
     const seconds = (new Date(finished).getTime() - new Date(started).getTime()) / 1000;
@@ -475,6 +487,7 @@ export class Reconciler {
         reason,
         message,
         ...(decoded.ok ? { summary: decoded.result.summary } : {}),
+        ...(lastProgress ? { progress: lastProgress } : {}),
       };
       // A failed verify still tells which checks failed.
       return this.fail(
@@ -498,6 +511,7 @@ export class Reconciler {
       reason: result.reason,
       message: result.message,
       summary: result.summary,
+      ...(lastProgress ? { progress: lastProgress } : {}),
     };
     const next = phaseAfter(step);
     const extra: Partial<AlmaRestoreStatus> = { steps: { ...restore.status?.steps, [step]: stepStatus } };
@@ -543,7 +557,11 @@ export class Reconciler {
     return undefined;
   }
 
-  private async guardTablespaces(restore: AlmaRestore, desired: DesiredState): Promise<ReconcileResult> {
+  private async guardTablespaces(
+    restore: AlmaRestore,
+    desired: DesiredState,
+    live: StepProgress | undefined,
+  ): Promise<ReconcileResult> {
     try {
       const report = await this.deps.guard!.check(restore, desired);
       const actions = [...(restore.status?.actions ?? []), ...(report.actions ?? [])].slice(-MAX_ACTIONS);
@@ -553,11 +571,13 @@ export class Reconciler {
         ([, st]) => st?.phase === 'SucceededWithWarnings',
       );
       const progress: Partial<AlmaRestoreStatus> = {};
-      if (report.importFraction !== undefined) {
+      if (report.importFraction !== undefined && !live) {
         progress.progress = overallProgress('Importing', report.importFraction);
         progress.progressMessage = `Importing: Data Pump reports ${Math.round(report.importFraction * 100)}% done`;
-        if (progress.progress > (restore.status?.progress ?? 0)) this.markProgress(restore);
       }
+      // The import step's own record (percent, ETA) wins over the guard's estimate.
+      Object.assign(progress, liveProgressChanges(restore.status ?? {}, 'Importing', 'import', live));
+      if ((progress.progress ?? 0) > (restore.status?.progress ?? 0)) this.markProgress(restore);
       await this.writeStatus(restore, { tablespaces: report.tablespaces, actions, ...progress }, [
         degraded
           ? {
@@ -834,7 +854,12 @@ export class Reconciler {
     const step = stepOfPhase(phase);
     await this.writeStatus(
       restore,
-      { ...extra, phase, progress: overallProgress(phase), progressMessage: message },
+      {
+        ...extra,
+        phase,
+        progress: progressOnEntering(phase, restore.status?.progress),
+        progressMessage: message,
+      },
       [...phaseConditions(phase, reason, message), ...conditions],
     );
     if (from !== phase) {

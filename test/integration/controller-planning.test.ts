@@ -205,9 +205,13 @@ describe('AlmaRestore controller: Planning checks and fixable mistakes', () => {
         database: { existing: { stagingClaimName: 'dumps-2' } },
       },
     });
-    const missing = await restores.waitForPhase('typo', 'Failed');
-    assert.equal(missing.status?.failedStep, 'provision');
-    const why = missing.status?.conditions?.find((c) => c.type === 'Failed')?.message ?? '';
+    let missing: AlmaRestore | undefined;
+    await waitFor('the retry to fail again, at provision', async () => {
+      missing = await restores.get('typo');
+      return missing.status?.phase === 'Failed' && missing.status.failedStep === 'provision';
+    });
+    assert.equal(missing!.status?.lastRetry, '1');
+    const why = missing!.status?.conditions?.find((c) => c.type === 'Failed')?.message ?? '';
     assert.match(
       why,
       /dumps-2 does not exist: create it, or set database\.existing\.stagingClaimName to the claim/,

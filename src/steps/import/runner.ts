@@ -16,7 +16,8 @@ import type { ClassifiedError, LogVerdict } from '../../oracle/datapump-log.js';
 import { judgeLog, parseDataPumpLog } from '../../oracle/datapump-log.js';
 import type { ImportPlan } from './plan.js';
 import { buildImportPlan, planAsParfileLines } from './plan.js';
-import { ProgressTracker } from './progress.js';
+import { progressFields } from '../progress-record.js';
+import { ProgressTracker, importProgressReport } from './progress.js';
 import { IMPORT_EXIT } from './exit-codes.js';
 
 export interface RunImportOptions {
@@ -204,7 +205,16 @@ export async function runImport(options: RunImportOptions): Promise<ImportRun> {
         onEvent: (message) => log.info(message),
         onStatus: (status) => {
           tracker.update(status);
-          log.info({ progress: tracker.fields() }, `import ${id}: ${tracker.line()}`);
+          const fields = tracker.fields() ?? {};
+          const line = tracker.line() ?? '';
+          const index = config.institutions.indexOf(inst);
+          log.info(
+            {
+              progress: fields,
+              ...progressFields(importProgressReport(config.institutions, index, fields, line)),
+            },
+            `import ${id}: ${line}`,
+          );
         },
       });
       report.start = run.start;

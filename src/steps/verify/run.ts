@@ -8,7 +8,8 @@ import { errorMessage } from '../../errors.js';
 import type { DictionarySession } from '../../oracle/dictionary.js';
 import { institutionLayout, type StepConfig } from '../config.js';
 import type { StepOutcome, StepResult } from '../result.js';
-import { institutionChecks, type VerifyCheck } from './checks.js';
+import { progressFields } from '../progress-record.js';
+import { CHECKS_PER_INSTITUTION, institutionChecks, type VerifyCheck } from './checks.js';
 import { importedTables, readImportReport } from './import-report.js';
 import { runVendorScript, type VendorScriptResult } from './vendor-script.js';
 import { postWebhook, type WebhookOutcome } from './webhook.js';
@@ -103,6 +104,23 @@ export async function runVerify(
   const importReport = first ? await readImportReport(institutionLayout(config, first).reportDir) : undefined;
   const degree = typeof config.import.parallelism === 'number' ? config.import.parallelism : 4;
   const dict = await deps.openPdb();
+  // Each institution: its dictionary checks, then the vendor script.
+  const total = config.institutions.length * (CHECKS_PER_INSTITUTION + 1);
+  let done = 0;
+  const checked = (what: string) => {
+    done++;
+    log.info(
+      progressFields({
+        stage: 'Checking',
+        message: `${done} of ${total} check(s) done (last: ${what})`,
+        fraction: Math.min(1, done / total),
+        done,
+        total,
+        unit: 'checks',
+      }),
+      'progress',
+    );
+  };
   try {
     for (const inst of config.institutions) {
       const layout = institutionLayout(config, inst);
@@ -122,6 +140,7 @@ export async function runVerify(
         },
         config.postImport,
         degree,
+        (c) => checked(`${inst.institutionId}/${c.name}`),
       );
       const vendor = await runVendorScript(layout.scriptsDir, {
         enabled: config.postImport.runVendorScript,
@@ -138,6 +157,7 @@ export async function runVerify(
         expected: 'POST_IMPORT.sh, when delivered, runs without error',
         ...(vendor.state === 'ran' ? { action: 'ran POST_IMPORT.sh' } : {}),
       });
+      checked(`${inst.institutionId}/vendorScript`);
       for (const c of checks) log.info({ institution: inst.institutionId, ...c }, `check ${c.name}`);
       report.institutions.push({ institutionId: inst.institutionId, schema, checks, vendorScript: vendor });
     }

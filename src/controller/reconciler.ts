@@ -9,7 +9,6 @@ import {
   type AlmaRestore,
   type AlmaRestoreStatus,
   type Phase,
-  type StepProgress,
   type StepStatus,
 } from '../api/types.js';
 import type { Logger } from '../logging.js';
@@ -450,12 +449,12 @@ export class Reconciler {
     // The step's live progress (its log tail); the last one it reported stays after it ends.
     const live = await readStepProgress(this.core, ns, jobName, step);
     if (!complete && !failed) {
-      if (step === 'import' && this.deps.guard) return this.guardTablespaces(restore, desired, live);
       const changes = liveProgressChanges(restore.status ?? {}, restore.status!.phase!, step, live);
       if (changes) {
         if ((changes.progress ?? 0) > (restore.status?.progress ?? 0)) this.markProgress(restore);
         await this.writeStatus(restore, changes, []);
       }
+      if (step === 'import' && this.deps.guard) return this.guardTablespaces(restore, desired, !!live);
       return { requeueAfterMs: PROGRESS_POLL_MS };
     }
 
@@ -560,7 +559,8 @@ export class Reconciler {
   private async guardTablespaces(
     restore: AlmaRestore,
     desired: DesiredState,
-    live: StepProgress | undefined,
+    /** The import step reports its own progress: the guard's estimate is not needed. */
+    stepReportsProgress: boolean,
   ): Promise<ReconcileResult> {
     try {
       const report = await this.deps.guard!.check(restore, desired);
@@ -571,13 +571,11 @@ export class Reconciler {
         ([, st]) => st?.phase === 'SucceededWithWarnings',
       );
       const progress: Partial<AlmaRestoreStatus> = {};
-      if (report.importFraction !== undefined && !live) {
+      if (report.importFraction !== undefined && !stepReportsProgress) {
         progress.progress = overallProgress('Importing', report.importFraction);
         progress.progressMessage = `Importing: Data Pump reports ${Math.round(report.importFraction * 100)}% done`;
+        if (progress.progress > (restore.status?.progress ?? 0)) this.markProgress(restore);
       }
-      // The import step's own record (percent, ETA) wins over the guard's estimate.
-      Object.assign(progress, liveProgressChanges(restore.status ?? {}, 'Importing', 'import', live));
-      if ((progress.progress ?? 0) > (restore.status?.progress ?? 0)) this.markProgress(restore);
       await this.writeStatus(restore, { tablespaces: report.tablespaces, actions, ...progress }, [
         degraded
           ? {

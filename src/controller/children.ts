@@ -7,6 +7,7 @@ import type { AlmaRestore } from '../api/types.js';
 import { ownerReference } from '../resources/meta.js';
 import { decideChild, type ChildFacts, type ExistingChild } from './children-decide.js';
 import type { DesiredState } from './desired.js';
+import type { EventRecorder } from './events.js';
 
 export interface ChildrenOutcome {
   /** Messages of the adoptions made in this pass (for an Event and status.actions each). */
@@ -121,4 +122,42 @@ export async function ensureChildren(
     }
   }
   return outcome;
+}
+
+/**
+ * On deletion of the AlmaRestore: with retention.onDelete Retain, orphan the database
+ * (StatefulSet, Service) so the garbage collector leaves it and its data volume in place (a
+ * re-applied AlmaRestore of this name adopts it, see ensureChildren); with Delete, delete the
+ * StatefulSet's data claims, which it does not own (the rest goes with the garbage collector).
+ */
+export async function releaseChildren(kc: k8s.KubeConfig, restore: AlmaRestore, events: EventRecorder) {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
+  const namespace = restore.metadata.namespace!;
+  const labelSelector = `almarestore.io/restore=${restore.metadata.name}`;
+  const ignore404 = (err: unknown) => {
+    if (!isNotFound(err)) throw err;
+  };
+  if ((restore.spec.retention?.onDelete ?? 'Retain') === 'Retain') {
+    const orphan = { metadata: { ownerReferences: null } };
+    for (const sts of (await apps.listNamespacedStatefulSet({ namespace, labelSelector })).items)
+      await apps
+        .patchNamespacedStatefulSet({ namespace, name: sts.metadata!.name!, body: orphan }, merge)
+        .catch(ignore404);
+    for (const svc of (await core.listNamespacedService({ namespace, labelSelector })).items)
+      await core
+        .patchNamespacedService({ namespace, name: svc.metadata!.name!, body: orphan }, merge)
+        .catch(ignore404);
+    await events.record(
+      restore,
+      'Normal',
+      'DatabaseRetained',
+      'retention.onDelete=Retain: the database and its volume are kept',
+    );
+    return;
+  }
+  for (const pvc of (await core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector })).items)
+    await core
+      .deleteNamespacedPersistentVolumeClaim({ namespace, name: pvc.metadata!.name! })
+      .catch(ignore404);
 }

@@ -31,7 +31,8 @@ import { readStepProgress } from './step-progress.js';
 import { buildDesiredState, databaseKey, type DesiredState } from './desired.js';
 import { LABEL } from '../resources/meta.js';
 import { setCondition, stepConditionType, type ConditionInput } from '../api/conditions.js';
-import { ensureChildren } from './children.js';
+import { bindsOnFirstConsumer, latestWarning, terminatedState } from './child-reads.js';
+import { ensureChildren, releaseChildren } from './children.js';
 import { PLANNING_RECHECK_MS, checkPlanning, type PlanningProblem } from './planning.js';
 
 export const FINALIZER = 'almarestore.io/cleanup';
@@ -316,9 +317,9 @@ export class Reconciler {
       ).getTime(),
     );
     const waited = this.now().getTime() - since;
-    if (claim.status?.phase !== 'Bound' && !(await this.bindsOnFirstConsumer(claim))) {
+    if (claim.status?.phase !== 'Bound' && !(await bindsOnFirstConsumer(this.storage, claim))) {
       if (waited > this.deps.options.pvcBindTimeoutMs) {
-        const why = await this.latestWarning(ns, 'PersistentVolumeClaim', desired.stagingClaimName);
+        const why = await latestWarning(this.core, ns, 'PersistentVolumeClaim', desired.stagingClaimName);
         return this.fail(
           restore,
           'provision',
@@ -340,7 +341,7 @@ export class Reconciler {
       );
       if ((sts?.status?.readyReplicas ?? 0) < 1) {
         if (waited > this.deps.options.databaseReadyTimeoutMs) {
-          const why = await this.latestWarning(ns, 'Pod', `${desired.databaseStatefulSet}-0`);
+          const why = await latestWarning(this.core, ns, 'Pod', `${desired.databaseStatefulSet}-0`);
           return this.fail(
             restore,
             'provision',
@@ -371,28 +372,6 @@ export class Reconciler {
         },
       ],
     );
-  }
-
-  private async bindsOnFirstConsumer(claim: k8s.V1PersistentVolumeClaim): Promise<boolean> {
-    const className = claim.spec?.storageClassName;
-    if (!className) return false;
-    const sc = await ignore404(this.storage.readStorageClass({ name: className }));
-    // Such a claim binds only once the database pod uses it: the database readiness wait covers it.
-    return sc?.volumeBindingMode === 'WaitForFirstConsumer';
-  }
-
-  private async latestWarning(namespace: string, kind: string, name: string): Promise<string | undefined> {
-    const events = await this.core
-      .listNamespacedEvent({
-        namespace,
-        fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}`,
-      })
-      .catch(() => undefined);
-    const warnings = (events?.items ?? []).filter((e) => e.type === 'Warning');
-    const last = warnings
-      .sort((a, b) => new Date(a.lastTimestamp ?? 0).getTime() - new Date(b.lastTimestamp ?? 0).getTime())
-      .pop();
-    return last ? `${last.reason}: ${last.message}` : undefined;
   }
 
   // ---- steps ------------------------------------------------------------------------------------
@@ -461,7 +440,7 @@ export class Reconciler {
     const started = prior?.startTime ?? job.status?.startTime?.toString() ?? NOW_ISO(this.now());
     const finished = NOW_ISO(this.now());
     const lastProgress = live ?? prior?.progress;
-    const terminated = await this.terminatedState(ns, jobName, step);
+    const terminated = await terminatedState(this.core, ns, jobName, step);
     const decoded = decodeTerminationMessage(step, terminated?.message);
     const seconds = (new Date(finished).getTime() - new Date(started).getTime()) / 1000;
 
@@ -535,25 +514,6 @@ export class Reconciler {
           ]
         : []),
     ]);
-  }
-
-  /** The step container's terminated state, from the Job's newest pod (never from logs). */
-  private async terminatedState(
-    namespace: string,
-    jobName: string,
-    container: StepName,
-  ): Promise<k8s.V1ContainerStateTerminated | undefined> {
-    const pods = await this.core.listNamespacedPod({ namespace, labelSelector: `job-name=${jobName}` });
-    const newest = pods.items.sort(
-      (a, b) =>
-        new Date(a.metadata?.creationTimestamp ?? 0).getTime() -
-        new Date(b.metadata?.creationTimestamp ?? 0).getTime(),
-    );
-    for (const pod of newest.reverse()) {
-      const state = pod.status?.containerStatuses?.find((s) => s.name === container)?.state?.terminated;
-      if (state) return state;
-    }
-    return undefined;
   }
 
   private async guardTablespaces(
@@ -762,46 +722,7 @@ export class Reconciler {
   private async finalize(restore: AlmaRestore): Promise<ReconcileResult> {
     const ns = restore.metadata.namespace!;
     if (!restore.metadata.finalizers?.includes(FINALIZER)) return {};
-    const keepDatabase = (restore.spec.retention?.onDelete ?? 'Retain') === 'Retain';
-    const selector = `almarestore.io/restore=${restore.metadata.name}`;
-    if (keepDatabase) {
-      // Orphan the database so the garbage collector leaves it (and its data volume) in place.
-      const orphan = { metadata: { ownerReferences: null } };
-      const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
-      for (const sts of (
-        await this.apps.listNamespacedStatefulSet({ namespace: ns, labelSelector: selector })
-      ).items) {
-        await ignore404(
-          this.apps.patchNamespacedStatefulSet(
-            { namespace: ns, name: sts.metadata!.name!, body: orphan },
-            merge,
-          ),
-        );
-      }
-      for (const svc of (await this.core.listNamespacedService({ namespace: ns, labelSelector: selector }))
-        .items) {
-        await ignore404(
-          this.core.patchNamespacedService({ namespace: ns, name: svc.metadata!.name!, body: orphan }, merge),
-        );
-      }
-      await this.deps.events.record(
-        restore,
-        'Normal',
-        'DatabaseRetained',
-        'retention.onDelete=Retain: the database and its volume are kept',
-      );
-    } else {
-      // Owned objects go with the garbage collector; the StatefulSet's data claims are not owned: delete them.
-      const claims = await this.core.listNamespacedPersistentVolumeClaim({
-        namespace: ns,
-        labelSelector: selector,
-      });
-      for (const pvc of claims.items) {
-        await ignore404(
-          this.core.deleteNamespacedPersistentVolumeClaim({ namespace: ns, name: pvc.metadata!.name! }),
-        );
-      }
-    }
+    await releaseChildren(this.deps.kc, restore, this.deps.events);
     await this.setFinalizers(
       restore,
       restore.metadata.finalizers.filter((f) => f !== FINALIZER),

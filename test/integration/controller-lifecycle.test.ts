@@ -271,8 +271,13 @@ describe('AlmaRestore controller', () => {
     const restores = new RestoreClient(cp.kubeConfig, ns);
     await restores.create(managedRestore('big'));
     await restores.waitForPhase('big', 'Provisioning');
-    // What the external provisioner reports when a quota or the pool is too small.
-    const claim = await core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: 'big-staging' });
+    // What the external provisioner reports when a quota or the pool is too small. The phase is
+    // written before the claim is created: wait for the claim, not the next pass.
+    let claim: k8s.V1PersistentVolumeClaim | undefined;
+    await waitFor('the staging claim big-staging', async () => {
+      claim = await core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: 'big-staging' });
+      return true;
+    });
     const now = new Date();
     await core.createNamespacedEvent({
       namespace: ns,
@@ -282,7 +287,7 @@ describe('AlmaRestore controller', () => {
           kind: 'PersistentVolumeClaim',
           name: 'big-staging',
           namespace: ns,
-          uid: claim.metadata?.uid,
+          uid: claim!.metadata?.uid,
         },
         type: 'Warning',
         reason: 'ProvisioningFailed',

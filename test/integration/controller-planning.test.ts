@@ -234,6 +234,8 @@ describe('AlmaRestore controller: Planning checks and fixable mistakes', () => {
     );
     await kubelet.finishJob(ns, 'typo-fetch-2', { exitCode: 0, message: stepResult('fetch') });
     await restores.waitForPhase('typo', 'Preparing');
+    // The phase is written before the step's Job is created: wait for the Job, not the next pass.
+    await kubelet.waitForJob(ns, 'typo-prepare-1');
     const names = (await batch.listNamespacedJob({ namespace: ns })).items
       .map((j) => j.metadata!.name)
       .sort();

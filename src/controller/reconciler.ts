@@ -9,6 +9,7 @@ import {
   type AlmaRestore,
   type AlmaRestoreStatus,
   type Phase,
+  type SizingPlan,
   type StepStatus,
 } from '../api/types.js';
 import type { Logger } from '../logging.js';
@@ -29,6 +30,9 @@ import {
 import { PROGRESS_POLL_MS, liveProgressChanges } from './progress-decide.js';
 import { readStepProgress } from './step-progress.js';
 import { buildDesiredState, databaseKey, type DesiredState } from './desired.js';
+import { historyFor, inventoryStatus } from './inventory-status.js';
+import { exportInventory, forgetInventory } from './inventory-metrics.js';
+import { planSizing } from '../api/sizing.js';
 import { LABEL } from '../resources/meta.js';
 import { setCondition, stepConditionType, type ConditionInput } from '../api/conditions.js';
 import { bindsOnFirstConsumer, latestWarning, terminatedState } from './child-reads.js';
@@ -182,15 +186,21 @@ export class Reconciler {
     if (phase === 'Suspended') return {};
 
     switch (phase) {
-      case 'Pending':
+      case 'Pending': {
+        // The previous restore of each institution: the baseline for sizing and for the inventory.
+        const history = historyFor(restore, this.deps.caches.restores.list(restore.metadata.namespace));
+        const plan = history.length > 0 ? planSizing(desired.resolved.spec, history) : desired.plan;
         return this.transition(
           restore,
           'Planning',
-          { plan: desired.plan },
+          { plan, ...(history.length > 0 ? { history } : {}) },
           'Planning',
-          'Sizing computed from the bib record counts',
-          [planned(desired)],
+          history.length > 0
+            ? `Sizing computed from ${history.map((h) => h.restore).join(', ')}`
+            : 'Sizing computed from the bib record counts',
+          [planned(plan)],
         );
+      }
       case 'Planning':
       case 'Queued': {
         // A missing Secret, StorageClass or a too small claim would surface hours later: check first.
@@ -246,7 +256,7 @@ export class Reconciler {
         { startTime: NOW_ISO(this.now()), plan: desired.plan },
         'Provisioning',
         'Creating the staging volume and the database',
-        [planned(desired)],
+        [planned(desired.plan)],
       );
     }
     const why =
@@ -260,7 +270,7 @@ export class Reconciler {
         { plan: desired.plan },
         'Queued',
         `Waiting for a free slot: ${why}`,
-        [planned(desired)],
+        [planned(desired.plan)],
       );
     }
     return { requeueAfterMs: 15_000 };
@@ -474,7 +484,7 @@ export class Reconciler {
         reason,
         message,
         stepStatus,
-        decoded.ok ? verificationOf(step, decoded.result) : {},
+        decoded.ok ? verificationOf(step, decoded.result, restore) : {},
       );
     }
 
@@ -493,7 +503,7 @@ export class Reconciler {
     };
     const next = phaseAfter(step);
     const extra: Partial<AlmaRestoreStatus> = { steps: { ...restore.status?.steps, [step]: stepStatus } };
-    Object.assign(extra, verificationOf(step, result));
+    Object.assign(extra, verificationOf(step, result, restore));
     if (next === 'Succeeded') extra.completionTime = finished;
     await this.deps.events.record(
       restore,
@@ -844,6 +854,7 @@ export class Reconciler {
     this.deps.metrics.restorePhase.remove(labels as never);
     for (const p of PHASES) this.deps.metrics.restorePhase.set({ ...labels, phase: p }, p === phase ? 1 : 0);
     this.deps.metrics.progressRatio.set(labels, (restore.status?.progress ?? 0) / 100);
+    exportInventory(this.deps.metrics, labels, restore.status?.inventory);
   }
 
   private forgetMetrics(namespace: string, restore: string) {
@@ -852,14 +863,24 @@ export class Reconciler {
     for (const p of PHASES) m.restorePhase.remove({ namespace, restore, phase: p });
     m.progressRatio.remove({ namespace, restore });
     m.lastProgressTimestamp.remove({ namespace, restore });
+    void forgetInventory(m, { namespace, restore });
   }
 }
 
-/** status.verification from the verify step's result, when it carries one. */
-function verificationOf(step: StepName, result: StepResult): Partial<AlmaRestoreStatus> {
-  return step === 'verify' && Array.isArray(result.summary.verification)
-    ? { verification: result.summary.verification as AlmaRestoreStatus['verification'] }
-    : {};
+/** status.verification and status.inventory from the verify step's result, when it carries them. */
+function verificationOf(
+  step: StepName,
+  result: StepResult,
+  restore: AlmaRestore,
+): Partial<AlmaRestoreStatus> {
+  if (step !== 'verify') return {};
+  const inventory = inventoryStatus(result.summary.inventory, restore.status?.history);
+  return {
+    ...(Array.isArray(result.summary.verification)
+      ? { verification: result.summary.verification as AlmaRestoreStatus['verification'] }
+      : {}),
+    ...(inventory ? { inventory } : {}),
+  };
 }
 
 /** When the restore last changed state, as its conditions record it. */
@@ -868,10 +889,15 @@ function lastTransition(restore: AlmaRestore): Date | undefined {
   return times.length > 0 ? new Date(Math.max(...times)) : undefined;
 }
 
-function planned(desired: DesiredState): ConditionInput {
-  const p = desired.plan;
-  const message = `${p.totalBibRecords} bib records in ${p.institutions.length} institution(s): staging ${p.stagingSize}, database ${p.databaseSize}`;
-  return { type: 'Planned', status: 'True', reason: 'Planned', message };
+function planSummary(p: SizingPlan): string {
+  return (
+    `${p.totalBibRecords} bib records in ${p.institutions.length} institution(s): staging ${p.stagingSize}, database ${p.databaseSize}` +
+    (p.importEstimate ? `; import ${p.importEstimate.text}` : '')
+  );
+}
+
+function planned(plan: SizingPlan): ConditionInput {
+  return { type: 'Planned', status: 'True', reason: 'Planned', message: planSummary(plan) };
 }
 
 const MAX_ACTIONS = 50;

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { sharedControlPlane, waitFor, type ControlPlane } from '../support/control-plane.js';
+import { sharedControlPlane, waitFor, waitForValue, type ControlPlane } from '../support/control-plane.js';
 import { startController, type ControllerProcess } from '../support/controller-process.js';
 import { FakeKubelet } from '../support/fake-kubelet.js';
 import {
@@ -270,14 +270,11 @@ describe('AlmaRestore controller', () => {
     await controllerFor(ns, ['--pvc-bind-timeout=3s']);
     const restores = new RestoreClient(cp.kubeConfig, ns);
     await restores.create(managedRestore('big'));
-    await restores.waitForPhase('big', 'Provisioning');
-    // What the external provisioner reports when a quota or the pool is too small. The phase is
-    // written before the claim is created: wait for the claim, not the next pass.
-    let claim: k8s.V1PersistentVolumeClaim | undefined;
-    await waitFor('the staging claim big-staging', async () => {
-      claim = await core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: 'big-staging' });
-      return true;
-    });
+    // The phase turns Provisioning one pass before the claim is created: wait for the claim itself.
+    const claim = await waitForValue('the staging claim big-staging to be created', () =>
+      core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: 'big-staging' }),
+    );
+    // What the external provisioner reports when a quota or the pool is too small.
     const now = new Date();
     await core.createNamespacedEvent({
       namespace: ns,
@@ -287,7 +284,7 @@ describe('AlmaRestore controller', () => {
           kind: 'PersistentVolumeClaim',
           name: 'big-staging',
           namespace: ns,
-          uid: claim!.metadata?.uid,
+          uid: claim.metadata?.uid,
         },
         type: 'Warning',
         reason: 'ProvisioningFailed',

@@ -60,28 +60,82 @@ export const IMMUTABLE_AFTER_START = [
   'storage',
   'import',
 ] as const;
+export type ImmutableField = (typeof IMMUTABLE_AFTER_START)[number];
+
+/** Phases before the start: the whole spec may change (Planning waits for what the spec names). */
+export const NOT_STARTED_PHASES = ['Pending', 'Queued', 'Planning'] as const;
+
+/**
+ * Mistakes that surface in a step may be fixed while the restore is Failed at that step or an
+ * earlier one: the fields only those steps use (status.failedStep values). Then the retry
+ * annotation resumes with them.
+ */
+export const FIXABLE_WHEN_FAILED_AT = {
+  /** source.sftp: only the fetch step reads it. */
+  source: ['plan', 'provision', 'fetch'],
+  /** database.existing.stagingClaimName: provisioning checks it, fetch writes onto it. */
+  stagingClaim: ['plan', 'provision', 'fetch'],
+  /** database.replaceExistingSchema and database.existing.allowRedoLogChanges: only prepare acts on them. */
+  prepareSwitches: ['plan', 'provision', 'fetch', 'prepare'],
+} as const;
+
+/** What may still change, said in the refusal itself. */
+export const IMMUTABLE_HINTS: Record<ImmutableField, string> = {
+  customerId: '',
+  institutions: '',
+  source:
+    '; it may change while the restore is Failed at provision or fetch (status.failedStep), then set the almarestore.io/retry annotation',
+  database:
+    '; while the restore is Failed at provision or fetch, database.existing.stagingClaimName may change, and up to a failed prepare database.replaceExistingSchema and database.existing.allowRedoLogChanges may (then set the almarestore.io/retry annotation)',
+  storage: '',
+  import: '',
+};
+
+/** The refusal message of an immutable field; `phase` is a CEL expression in the CRD. */
+export const immutableMessage = (field: ImmutableField, phase: string) =>
+  `cannot change once the restore has started (phase ${phase})${IMMUTABLE_HINTS[field]}; create a new AlmaRestore to restore with other settings`;
 
 const quoted = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(', ');
 
-// "Started" = the controller has left Pending/Queued. Suspending before the start does not count
-// (the controller sets status.startTime when it leaves Pending or Queued).
+// "Started" = the controller has left Pending/Queued/Planning. Suspending before the start does
+// not count (the controller sets status.startTime when it leaves Planning or Queued).
 const STARTED =
-  "has(oldSelf.status) && has(oldSelf.status.phase) && !(oldSelf.status.phase in ['Pending', 'Queued']) && " +
+  `has(oldSelf.status) && has(oldSelf.status.phase) && !(oldSelf.status.phase in [${quoted(NOT_STARTED_PHASES)}]) && ` +
   "!(oldSelf.status.phase == 'Suspended' && !has(oldSelf.status.startTime))";
+
+/** The stored restore is Failed at one of `steps` (evaluated only after STARTED held). */
+const failedAt = (steps: readonly string[]) =>
+  `(oldSelf.status.phase == 'Failed' && has(oldSelf.status.failedStep) && oldSelf.status.failedStep in [${quoted(steps)}])`;
 
 // `import` is a CEL reserved word: Kubernetes exposes such properties as __import__ in rules.
 const celName = (field: string) => (field === 'import' ? '__import__' : field);
 
-const immutable = (field: (typeof IMMUTABLE_AFTER_START)[number], subfields?: string[]): CelRule => ({
-  rule: `!(${STARTED}) || ${(subfields ?? [''])
+const immutable = (field: ImmutableField, subfields?: string[], fixable?: string): CelRule => ({
+  rule: `!(${STARTED}) || ${fixable ? `${fixable} || ` : ''}${(subfields ?? [''])
     .map((sub) => `spec.${celName(field)}${sub && '.' + sub}`)
     .map((p) => `self.${p} == oldSelf.${p}`)
     .join(' && ')}`,
-  messageExpression:
-    "'cannot change once the restore has started (phase ' + oldSelf.status.phase + '); create a new AlmaRestore to restore with other settings'",
+  messageExpression: `'${immutableMessage(field, "' + oldSelf.status.phase + '")}'`,
   fieldPath: `.spec.${field}`,
   reason: 'FieldValueForbidden',
 });
+
+// spec.database, but for the fields a failed restore may fix (FIXABLE_WHEN_FAILED_AT).
+const db = (side: 'self' | 'oldSelf', path = '') => `${side}.spec.database${path}`;
+const sameDb = (path: string) => `${db('self', path)} == ${db('oldSelf', path)}`;
+const has2 = (path: string) => `has(${db('self', path)}) == has(${db('oldSelf', path)})`;
+const DATABASE_FIXED_PART = [
+  has2('.managed'),
+  `(!has(${db('self', '.managed')}) || ${sameDb('.managed')})`,
+  has2('.existing'),
+  `(!has(${db('self', '.existing')}) || (${['connectString', 'adminCredentialsSecret', 'stagingPath']
+    .map((f) => sameDb(`.existing.${f}`))
+    .join(
+      ' && ',
+    )} && (${sameDb('.existing.stagingClaimName')} || ${failedAt(FIXABLE_WHEN_FAILED_AT.stagingClaim)})))`,
+  sameDb('.schemaPasswordSecret'),
+  sameDb('.directoryName'),
+].join(' && ');
 
 const defaultNameTaken = (field: 'schema' | 'tablespace', base: string, sep: string): string => {
   const n = `int(b.${field}.substring(${base.length + sep.length}))`;
@@ -101,8 +155,12 @@ export const RULES = {
   },
   immutableCustomerId: immutable('customerId'),
   immutableInstitutions: immutable('institutions'),
-  immutableSource: immutable('source'),
-  immutableDatabase: immutable('database'),
+  immutableSource: immutable('source', undefined, failedAt(FIXABLE_WHEN_FAILED_AT.source)),
+  immutableDatabase: immutable(
+    'database',
+    undefined,
+    `(${failedAt(FIXABLE_WHEN_FAILED_AT.prepareSwitches)} && ${DATABASE_FIXED_PART})`,
+  ),
   immutableStorage: immutable('storage'),
   // Parallelism may change (Data Pump applies a new PARALLEL on attach), and an int-or-string
   // cannot be compared within the CEL cost budget anyway; postImport switches apply later.
@@ -700,6 +758,35 @@ const condition = obj(
   { required: ['type', 'status', 'lastTransitionTime'] },
 );
 
+const stepProgress = obj(
+  'What the running step last reported about itself; after it ended, the last it reported (a failure shows how far it got).',
+  {
+    time: str('When the step measured this.', { format: 'date-time' }),
+    stage: str(
+      'What it is doing: WaitingForDelivery, Transferring, Extracting, Applying, Importing or Checking.',
+    ),
+    message: str('What it is doing, in one line.'),
+    fraction: num('Share of this step done, 0 to 1, when known.', { minimum: 0, maximum: 1 }),
+    done: int('Work done, in unit.', { format: 'int64' }),
+    total: int('Work planned, in unit.', { format: 'int64' }),
+    unit: str('bytes, actions, checks or percent.', { enum: ['bytes', 'actions', 'checks', 'percent'] }),
+    bytesPerSecond: int('Transfer rate, bytes per second (fetch).', { format: 'int64' }),
+    etaSeconds: int("Estimated seconds until the step is done, from the step's own rate.", {
+      format: 'int64',
+    }),
+    waitingSince: str('Fetch, waiting for the delivery: since when.', { format: 'date-time' }),
+    files: arr(
+      'Fetch, waiting for the delivery: the files of the delivery there so far.',
+      obj('One file on the SFTP server.', {
+        name: str('File name.'),
+        bytes: int('Size, bytes.', { format: 'int64' }),
+        unchangedSince: str('Since when its size and time have not changed.', { format: 'date-time' }),
+      }),
+      { maxItems: 100 },
+    ),
+  },
+);
+
 const stepStatus = (step: string) =>
   obj(`State of the ${step} step.`, {
     phase: str('Pending, Running, Succeeded, SucceededWithWarnings or Failed.', {
@@ -716,6 +803,7 @@ const stepStatus = (step: string) =>
       type: 'object',
       'x-kubernetes-preserve-unknown-fields': true,
     },
+    progress: stepProgress,
   });
 
 const status = obj('Observed state, written by the controller.', {
@@ -767,7 +855,12 @@ const status = obj('Observed state, written by the controller.', {
   }),
   progress: int('Overall progress, percent.', { minimum: 0, maximum: 100 }),
   progressMessage: str('What is happening now, in a few words.'),
-  failedStep: str('The step that failed, when phase is Failed.'),
+  failedStep: str(
+    'The step that failed, when phase is Failed: plan, provision, fetch, prepare, import or verify.',
+    {
+      maxLength: 32,
+    },
+  ),
   currentStep: str(
     'The step that runs now (fetch, prepare, import, verify), or the one that failed; the STEP column.',
   ),

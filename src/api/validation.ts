@@ -5,8 +5,11 @@
 // compares. Pure.
 import {
   BOUNDS,
-  IMMUTABLE_AFTER_START,
+  FIXABLE_WHEN_FAILED_AT,
   MAX_NAME_LENGTH,
+  NOT_STARTED_PHASES,
+  immutableMessage,
+  type ImmutableField,
   NAME_PATTERN,
   PATTERNS,
   RULES,
@@ -56,17 +59,39 @@ export function celEquals(a: unknown, b: unknown): boolean {
 export function restoreStarted(old: any): boolean {
   const st = old?.status;
   if (!has(st, 'phase')) return false;
-  if (st.phase === 'Pending' || st.phase === 'Queued') return false;
+  if ((NOT_STARTED_PHASES as readonly string[]).includes(st.phase)) return false;
   return !(st.phase === 'Suspended' && !has(st, 'startTime'));
 }
 
+/** The stored restore is Failed at one of `steps` (FIXABLE_WHEN_FAILED_AT). */
+export function failedAt(old: any, steps: readonly string[]): boolean {
+  return old?.status?.phase === 'Failed' && steps.includes(old?.status?.failedStep);
+}
+
 const immutable =
-  (field: (typeof IMMUTABLE_AFTER_START)[number], subfields?: string[]): CelImpl =>
+  (field: ImmutableField, subfields?: string[], fixable?: (old: any, self: any) => boolean): CelImpl =>
   (self, old) => {
     if (!restoreStarted(old)) return true;
+    if (fixable?.(old, self)) return true;
     if (!subfields) return celEquals(self.spec[field], old.spec[field]);
     return subfields.every((f) => celEquals(self.spec[field]?.[f], old.spec[field]?.[f]));
   };
+
+/** Mirrors DATABASE_FIXED_PART in crd.ts: spec.database equal but for the fixable fields. */
+function databaseFixable(old: any, self: any): boolean {
+  if (!failedAt(old, FIXABLE_WHEN_FAILED_AT.prepareSwitches)) return false;
+  const [a, b] = [self.spec.database, old.spec.database];
+  if (has(a, 'managed') !== has(b, 'managed') || has(a, 'existing') !== has(b, 'existing')) return false;
+  if (has(a, 'managed') && !celEquals(a.managed, b.managed)) return false;
+  if (has(a, 'existing')) {
+    const same = (f: string) => celEquals(a.existing[f], b.existing[f]);
+    if (!['connectString', 'adminCredentialsSecret', 'stagingPath'].every(same)) return false;
+    if (!same('stagingClaimName') && !failedAt(old, FIXABLE_WHEN_FAILED_AT.stagingClaim)) return false;
+  }
+  return (
+    celEquals(a.schemaPasswordSecret, b.schemaPasswordSecret) && celEquals(a.directoryName, b.directoryName)
+  );
+}
 
 const existsOne = (list: any[], pred: (b: any) => boolean) => list.filter(pred).length === 1;
 
@@ -105,8 +130,8 @@ export const CEL_IMPLEMENTATIONS: Record<RuleName, CelImpl> = {
   },
   immutableCustomerId: immutable('customerId'),
   immutableInstitutions: immutable('institutions'),
-  immutableSource: immutable('source'),
-  immutableDatabase: immutable('database'),
+  immutableSource: immutable('source', undefined, (old) => failedAt(old, FIXABLE_WHEN_FAILED_AT.source)),
+  immutableDatabase: immutable('database', undefined, databaseFixable),
   immutableStorage: immutable('storage'),
   immutableImport: immutable('import', ['engine', 'tableExistsAction']),
   impdpImage: (self) =>
@@ -176,10 +201,11 @@ const RULE_NAMES = new Map<CelRule, RuleName>(
   (Object.entries(RULES) as [RuleName, CelRule][]).map(([name, rule]) => [rule, name]),
 );
 
-/** messageExpression, evaluated: only the immutability rules have one. */
+/** messageExpression, evaluated: only the immutability rules have one (fieldPath .spec.<field>). */
 function celMessage(rule: CelRule, old: any): string {
   if (rule.message) return rule.message;
-  return `cannot change once the restore has started (phase ${old?.status?.phase}); create a new AlmaRestore to restore with other settings`;
+  const field = rule.fieldPath!.slice('.spec.'.length) as ImmutableField;
+  return immutableMessage(field, String(old?.status?.phase));
 }
 
 const isScalarSchema = (s: Schema) =>

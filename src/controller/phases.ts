@@ -57,3 +57,11 @@ export function overallProgress(phase: Phase, stepFraction = 0): number {
   const f = Math.min(1, Math.max(0, stepFraction));
   return Math.round(start + (end - start) * f);
 }
+
+/**
+ * The percent to show on entering a phase: the phase's start; Failed, Suspended and Cancelled
+ * have no place on the way and keep the last figure, so a failure shows how far the restore got.
+ */
+export function progressOnEntering(phase: Phase, previous: number | undefined): number {
+  return PROGRESS_AT[phase] === undefined ? (previous ?? 0) : overallProgress(phase);
+}

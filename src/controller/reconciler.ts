@@ -25,15 +25,20 @@ import {
   TERMINAL_PHASES,
   overallProgress,
   phaseAfter,
+  progressOnEntering,
   stepOfPhase,
 } from './phases.js';
+import { PROGRESS_POLL_MS, liveProgressChanges } from './progress-decide.js';
+import { readStepProgress } from './step-progress.js';
 import { buildDesiredState, databaseKey, type DesiredState } from './desired.js';
 import { historyFor, inventoryStatus } from './inventory-status.js';
 import { exportInventory, forgetInventory } from './inventory-metrics.js';
 import { planSizing } from '../api/sizing.js';
 import { LABEL } from '../resources/meta.js';
 import { setCondition, stepConditionType, type ConditionInput } from '../api/conditions.js';
-import { secretRequirements } from '../api/validation.js';
+import { bindsOnFirstConsumer, latestWarning, terminatedState } from './child-reads.js';
+import { ensureChildren, releaseChildren } from './children.js';
+import { PLANNING_RECHECK_MS, checkPlanning, type PlanningProblem } from './planning.js';
 
 export const FINALIZER = 'almarestore.io/cleanup';
 export const RETRY_ANNOTATION = 'almarestore.io/retry';
@@ -194,14 +199,15 @@ export class Reconciler {
           history.length > 0
             ? `Sizing computed from ${history.map((h) => h.restore).join(', ')}`
             : 'Sizing computed from the bib record counts',
-          [{ type: 'Planned', status: 'True', reason: 'Planned', message: planSummary(plan) }],
+          [planned(plan)],
         );
       }
       case 'Planning':
       case 'Queued': {
-        // A step pod whose Secret is missing would wait forever in ContainerCreating: check first.
-        const problems = await this.secretProblems(restore);
-        if (problems.length > 0) return this.waitForSecrets(restore, problems);
+        // A missing Secret, StorageClass or a too small claim would surface hours later: check first.
+        const ns = restore.metadata.namespace!;
+        const problems = await checkPlanning(this.deps.kc, ns, restore.spec, desired.plan);
+        if (problems.length > 0) return this.waitInPlanning(restore, desired, problems);
         return this.admit(restore, desired);
       }
       case 'Provisioning':
@@ -214,28 +220,21 @@ export class Reconciler {
     }
   }
 
-  // ---- planning: the referenced Secrets --------------------------------------------------------
+  // ---- planning: what the restore names must exist and fit (planning.ts) -------------------------
 
-  private async secretProblems(restore: AlmaRestore): Promise<string[]> {
-    const ns = restore.metadata.namespace!;
-    const problems: string[] = [];
-    for (const req of secretRequirements(restore.spec)) {
-      const secret = await ignore404(this.core.readNamespacedSecret({ namespace: ns, name: req.name }));
-      if (!secret) problems.push(`Secret ${ns}/${req.name} (${req.purpose}) does not exist`);
-      else problems.push(...req.check(Object.keys({ ...secret.data, ...secret.stringData })));
-    }
-    return problems;
-  }
-
-  private async waitForSecrets(restore: AlmaRestore, problems: string[]): Promise<ReconcileResult> {
-    const message = `Waiting for Secrets: ${problems.join('; ')}`;
+  private async waitInPlanning(
+    restore: AlmaRestore,
+    desired: DesiredState,
+    problems: PlanningProblem[],
+  ): Promise<ReconcileResult> {
+    const message = `Waiting in Planning: ${problems.map((p) => p.message).join('; ')}`;
     if (restore.status?.progressMessage !== message) {
-      await this.writeStatus(restore, { progressMessage: message }, [
-        { type: 'Planned', status: 'False', reason: 'SecretInvalid', message },
+      await this.writeStatus(restore, { progressMessage: message, plan: desired.plan }, [
+        { type: 'Planned', status: 'False', reason: problems[0]!.reason, message },
       ]);
-      await this.deps.events.record(restore, 'Warning', 'SecretInvalid', message);
+      for (const p of problems) await this.deps.events.record(restore, 'Warning', p.reason, p.message);
     }
-    return { requeueAfterMs: 15_000 };
+    return { requeueAfterMs: PLANNING_RECHECK_MS };
   }
 
   // ---- admission: the concurrency limits --------------------------------------------------------
@@ -255,9 +254,10 @@ export class Reconciler {
       return this.transition(
         restore,
         'Provisioning',
-        { startTime: NOW_ISO(this.now()) },
+        { startTime: NOW_ISO(this.now()), plan: desired.plan },
         'Provisioning',
         'Creating the staging volume and the database',
+        [planned(desired.plan)],
       );
     }
     const why =
@@ -265,7 +265,14 @@ export class Reconciler {
         ? `${sameDatabase.length} restore(s) already use database ${desired.databaseKey} (limit ${maxConcurrentPerDatabase})`
         : `${ahead.length} restore(s) are active or queued ahead (limit ${maxConcurrentRestores})`;
     if (restore.status?.phase !== 'Queued') {
-      await this.transition(restore, 'Queued', {}, 'Queued', `Waiting for a free slot: ${why}`);
+      await this.transition(
+        restore,
+        'Queued',
+        { plan: desired.plan },
+        'Queued',
+        `Waiting for a free slot: ${why}`,
+        [planned(desired.plan)],
+      );
     }
     return { requeueAfterMs: 15_000 };
   }
@@ -282,16 +289,24 @@ export class Reconciler {
       name: c.configMap.metadata!.name!,
       body: c.configMap,
     });
-    if (c.stagingPvc)
-      await createIfAbsent(() =>
-        this.core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: c.stagingPvc! }),
-      );
-    if (c.service)
-      await createIfAbsent(() => this.core.createNamespacedService({ namespace: ns, body: c.service! }));
-    if (c.statefulSet)
-      await createIfAbsent(() =>
-        this.apps.createNamespacedStatefulSet({ namespace: ns, body: c.statefulSet! }),
-      );
+    // Children an earlier AlmaRestore of this name left behind are waited for, adopted or refused.
+    const children = await ensureChildren(this.deps.kc, restore, desired);
+    for (const message of children.adopted) {
+      await this.deps.events.record(restore, 'Normal', 'Adopted', message);
+      await this.writeStatus(restore, { actions: appendAction(restore, NOW_ISO(this.now()), message) }, []);
+    }
+    if (children.refusals.length > 0)
+      return this.fail(restore, 'provision', 'NameInUse', children.refusals.join('; '));
+    if (children.waits.length > 0) {
+      const message = children.waits.join('; ');
+      if (restore.status?.progressMessage !== message) {
+        await this.writeStatus(restore, { progressMessage: message }, [
+          { type: 'Provisioned', status: 'False', reason: 'PreviousRestoreTerminating', message },
+        ]);
+        await this.deps.events.record(restore, 'Normal', 'PreviousRestoreTerminating', message);
+      }
+      return { requeueAfterMs: 10_000 };
+    }
 
     // Storage: the staging claim must bind; a claim stuck Pending is a clear failure, not a wait.
     const claim = await ignore404(
@@ -302,22 +317,27 @@ export class Reconciler {
         restore,
         'provision',
         'StagingClaimMissing',
-        `PersistentVolumeClaim ${ns}/${desired.stagingClaimName} does not exist; create it or fix database.existing.stagingClaimName`,
+        `PersistentVolumeClaim ${ns}/${desired.stagingClaimName} does not exist: create it, or set database.existing.stagingClaimName to the claim the database reads dump files from; then set the ${RETRY_ANNOTATION} annotation`,
       );
     }
-    const since = new Date(
-      restore.status?.startTime ?? claim.metadata?.creationTimestamp ?? this.now(),
-    ).getTime();
+    // Since provisioning began: the start, or a later retry or resume (Progressing turned True).
+    const since = Math.max(
+      new Date(restore.status?.startTime ?? claim.metadata?.creationTimestamp ?? this.now()).getTime(),
+      new Date(
+        restore.status?.conditions?.find((c) => c.type === 'Progressing')?.lastTransitionTime ?? 0,
+      ).getTime(),
+    );
     const waited = this.now().getTime() - since;
-    if (claim.status?.phase !== 'Bound' && !(await this.bindsOnFirstConsumer(claim))) {
+    if (claim.status?.phase !== 'Bound' && !(await bindsOnFirstConsumer(this.storage, claim))) {
       if (waited > this.deps.options.pvcBindTimeoutMs) {
-        const why = await this.latestWarning(ns, 'PersistentVolumeClaim', desired.stagingClaimName);
+        const why = await latestWarning(this.core, ns, 'PersistentVolumeClaim', desired.stagingClaimName);
         return this.fail(
           restore,
           'provision',
           'StorageUnavailable',
           `staging volume ${desired.stagingClaimName} (${desired.plan.stagingSize}) is still ${claim.status?.phase ?? 'Pending'} after ${Math.round(waited / 60000)} min` +
-            (why ? `: ${why}` : '; check the storage class, capacity and quotas'),
+            (why ? `: ${why}` : '; check the storage class, capacity and quotas') +
+            `; once the storage can provide it, set the ${RETRY_ANNOTATION} annotation`,
         );
       }
       return this.progressNote(
@@ -332,7 +352,7 @@ export class Reconciler {
       );
       if ((sts?.status?.readyReplicas ?? 0) < 1) {
         if (waited > this.deps.options.databaseReadyTimeoutMs) {
-          const why = await this.latestWarning(ns, 'Pod', `${desired.databaseStatefulSet}-0`);
+          const why = await latestWarning(this.core, ns, 'Pod', `${desired.databaseStatefulSet}-0`);
           return this.fail(
             restore,
             'provision',
@@ -365,28 +385,6 @@ export class Reconciler {
     );
   }
 
-  private async bindsOnFirstConsumer(claim: k8s.V1PersistentVolumeClaim): Promise<boolean> {
-    const className = claim.spec?.storageClassName;
-    if (!className) return false;
-    const sc = await ignore404(this.storage.readStorageClass({ name: className }));
-    // Such a claim binds only once the database pod uses it: the database readiness wait covers it.
-    return sc?.volumeBindingMode === 'WaitForFirstConsumer';
-  }
-
-  private async latestWarning(namespace: string, kind: string, name: string): Promise<string | undefined> {
-    const events = await this.core
-      .listNamespacedEvent({
-        namespace,
-        fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}`,
-      })
-      .catch(() => undefined);
-    const warnings = (events?.items ?? []).filter((e) => e.type === 'Warning');
-    const last = warnings
-      .sort((a, b) => new Date(a.lastTimestamp ?? 0).getTime() - new Date(b.lastTimestamp ?? 0).getTime())
-      .pop();
-    return last ? `${last.reason}: ${last.message}` : undefined;
-  }
-
   // ---- steps ------------------------------------------------------------------------------------
 
   private async runStep(
@@ -404,6 +402,12 @@ export class Reconciler {
       this.deps.caches.jobs.get(jobName, ns) ??
       (await ignore404(this.batch.readNamespacedJob({ namespace: ns, name: jobName })));
 
+    if (job && !ownedBy(job, restore))
+      return this.progressNote(
+        restore,
+        `Waiting for Job ${ns}/${jobName} of an earlier AlmaRestore ${restore.metadata.name} to be removed by the garbage collector`,
+        10_000,
+      );
     if (!job) {
       await createIfAbsent(() => this.batch.createNamespacedJob({ namespace: ns, body: wanted }));
       const running: StepStatus = { phase: 'Running', jobName, attempt, startTime: NOW_ISO(this.now()) };
@@ -432,14 +436,22 @@ export class Reconciler {
     }
     const complete = jobCondition(job, 'Complete');
     const failed = jobCondition(job, 'Failed');
+    // The step's live progress (its log tail); the last one it reported stays after it ends.
+    const live = await readStepProgress(this.core, ns, jobName, step);
     if (!complete && !failed) {
-      if (step === 'import' && this.deps.guard) return this.guardTablespaces(restore, desired);
-      return { requeueAfterMs: 60_000 };
+      const changes = liveProgressChanges(restore.status ?? {}, restore.status!.phase!, step, live);
+      if (changes) {
+        if ((changes.progress ?? 0) > (restore.status?.progress ?? 0)) this.markProgress(restore);
+        await this.writeStatus(restore, changes, []);
+      }
+      if (step === 'import' && this.deps.guard) return this.guardTablespaces(restore, desired, !!live);
+      return { requeueAfterMs: PROGRESS_POLL_MS };
     }
 
     const started = prior?.startTime ?? job.status?.startTime?.toString() ?? NOW_ISO(this.now());
     const finished = NOW_ISO(this.now());
-    const terminated = await this.terminatedState(ns, jobName, step);
+    const lastProgress = live ?? prior?.progress;
+    const terminated = await terminatedState(this.core, ns, jobName, step);
     const decoded = decodeTerminationMessage(step, terminated?.message);
     const seconds = (new Date(finished).getTime() - new Date(started).getTime()) / 1000;
 
@@ -452,7 +464,7 @@ export class Reconciler {
       const message = decoded.ok
         ? decoded.result.message
         : failed?.reason === 'DeadlineExceeded'
-          ? `Job ${jobName} ran longer than its deadline (${job.spec?.activeDeadlineSeconds}s)`
+          ? `Job ${jobName} ran longer than its deadline (${job.spec?.activeDeadlineSeconds}s): raise spec.steps.${step}DeadlineSeconds and set the ${RETRY_ANNOTATION} annotation`
           : `${decoded.error}${terminated?.message ? '' : failed?.message ? ` (Job: ${failed.message})` : ''}${terminated?.exitCode !== undefined ? ` (exit code ${terminated.exitCode})` : ''}`;
       this.deps.metrics.stepDuration.observe({ step, outcome: 'Failed' }, seconds);
       const stepStatus: StepStatus = {
@@ -464,6 +476,7 @@ export class Reconciler {
         reason,
         message,
         ...(decoded.ok ? { summary: decoded.result.summary } : {}),
+        ...(lastProgress ? { progress: lastProgress } : {}),
       };
       // A failed verify still tells which checks failed.
       return this.fail(
@@ -488,6 +501,7 @@ export class Reconciler {
       reason: result.reason,
       message: result.message,
       summary: result.summary,
+      ...(lastProgress ? { progress: lastProgress } : {}),
     };
     const next = phaseAfter(step);
     const extra: Partial<AlmaRestoreStatus> = { steps: { ...restore.status?.steps, [step]: stepStatus } };
@@ -514,36 +528,22 @@ export class Reconciler {
     ]);
   }
 
-  /** The step container's terminated state, from the Job's newest pod (never from logs). */
-  private async terminatedState(
-    namespace: string,
-    jobName: string,
-    container: StepName,
-  ): Promise<k8s.V1ContainerStateTerminated | undefined> {
-    const pods = await this.core.listNamespacedPod({ namespace, labelSelector: `job-name=${jobName}` });
-    const newest = pods.items.sort(
-      (a, b) =>
-        new Date(a.metadata?.creationTimestamp ?? 0).getTime() -
-        new Date(b.metadata?.creationTimestamp ?? 0).getTime(),
-    );
-    for (const pod of newest.reverse()) {
-      const state = pod.status?.containerStatuses?.find((s) => s.name === container)?.state?.terminated;
-      if (state) return state;
-    }
-    return undefined;
-  }
-
-  private async guardTablespaces(restore: AlmaRestore, desired: DesiredState): Promise<ReconcileResult> {
+  private async guardTablespaces(
+    restore: AlmaRestore,
+    desired: DesiredState,
+    /** The import step reports its own progress: the guard's estimate is not needed. */
+    stepReportsProgress: boolean,
+  ): Promise<ReconcileResult> {
     try {
       const report = await this.deps.guard!.check(restore, desired);
-      const actions = [...(restore.status?.actions ?? []), ...(report.actions ?? [])].slice(-50);
+      const actions = [...(restore.status?.actions ?? []), ...(report.actions ?? [])].slice(-MAX_ACTIONS);
       const degraded = report.alerts.length > 0;
       // Warnings of an earlier step keep the restore Degraded; the guard only adds its own.
       const warned = Object.entries(restore.status?.steps ?? {}).find(
         ([, st]) => st?.phase === 'SucceededWithWarnings',
       );
       const progress: Partial<AlmaRestoreStatus> = {};
-      if (report.importFraction !== undefined) {
+      if (report.importFraction !== undefined && !stepReportsProgress) {
         progress.progress = overallProgress('Importing', report.importFraction);
         recordImportProgress(this.deps.metrics, restore, report.importFraction);
         progress.progressMessage = `Importing: Data Pump reports ${Math.round(report.importFraction * 100)}% done`;
@@ -640,9 +640,10 @@ export class Reconciler {
       'Retrying',
       `retrying step ${failedStep} (attempt ${attempt})`,
     );
+    // A fetch retry provisions again: the step configuration and the staging claim may have been fixed.
     return this.transition(
       restore,
-      STEP_PHASES[failedStep],
+      failedStep === 'fetch' ? 'Provisioning' : STEP_PHASES[failedStep],
       { lastRetry: token, failedStep: undefined, steps },
       'Retrying',
       `Retrying ${failedStep}, attempt ${attempt}`,
@@ -656,7 +657,7 @@ export class Reconciler {
   private unfinishedJobs(restore: AlmaRestore): string[] {
     return this.deps.caches.jobs
       .list(restore.metadata.namespace)
-      .filter((j) => j.metadata?.labels?.[LABEL.restore] === restore.metadata.name)
+      .filter((j) => j.metadata?.labels?.[LABEL.restore] === restore.metadata.name && ownedBy(j, restore))
       .filter((j) => !jobCondition(j, 'Complete') && !jobCondition(j, 'Failed'))
       .map((j) => j.metadata!.name!);
   }
@@ -734,46 +735,7 @@ export class Reconciler {
   private async finalize(restore: AlmaRestore): Promise<ReconcileResult> {
     const ns = restore.metadata.namespace!;
     if (!restore.metadata.finalizers?.includes(FINALIZER)) return {};
-    const keepDatabase = (restore.spec.retention?.onDelete ?? 'Retain') === 'Retain';
-    const selector = `almarestore.io/restore=${restore.metadata.name}`;
-    if (keepDatabase) {
-      // Orphan the database so the garbage collector leaves it (and its data volume) in place.
-      const orphan = { metadata: { ownerReferences: null } };
-      const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
-      for (const sts of (
-        await this.apps.listNamespacedStatefulSet({ namespace: ns, labelSelector: selector })
-      ).items) {
-        await ignore404(
-          this.apps.patchNamespacedStatefulSet(
-            { namespace: ns, name: sts.metadata!.name!, body: orphan },
-            merge,
-          ),
-        );
-      }
-      for (const svc of (await this.core.listNamespacedService({ namespace: ns, labelSelector: selector }))
-        .items) {
-        await ignore404(
-          this.core.patchNamespacedService({ namespace: ns, name: svc.metadata!.name!, body: orphan }, merge),
-        );
-      }
-      await this.deps.events.record(
-        restore,
-        'Normal',
-        'DatabaseRetained',
-        'retention.onDelete=Retain: the database and its volume are kept',
-      );
-    } else {
-      // Owned objects go with the garbage collector; the StatefulSet's data claims are not owned: delete them.
-      const claims = await this.core.listNamespacedPersistentVolumeClaim({
-        namespace: ns,
-        labelSelector: selector,
-      });
-      for (const pvc of claims.items) {
-        await ignore404(
-          this.core.deleteNamespacedPersistentVolumeClaim({ namespace: ns, name: pvc.metadata!.name! }),
-        );
-      }
-    }
+    await releaseChildren(this.deps.kc, restore, this.deps.events);
     await this.setFinalizers(
       restore,
       restore.metadata.finalizers.filter((f) => f !== FINALIZER),
@@ -828,7 +790,7 @@ export class Reconciler {
         ...extra,
         phase,
         currentStep: step ?? (phase === 'Failed' ? extra.failedStep : undefined),
-        progress: overallProgress(phase),
+        progress: progressOnEntering(phase, restore.status?.progress),
         progressMessage: message,
       },
       [...phaseConditions(phase, reason, message), ...conditions],
@@ -937,6 +899,21 @@ function planSummary(p: SizingPlan): string {
     `${p.totalBibRecords} bib records in ${p.institutions.length} institution(s): staging ${p.stagingSize}, database ${p.databaseSize}` +
     (p.importEstimate ? `; import ${p.importEstimate.text}` : '')
   );
+}
+
+function planned(plan: SizingPlan): ConditionInput {
+  return { type: 'Planned', status: 'True', reason: 'Planned', message: planSummary(plan) };
+}
+
+const MAX_ACTIONS = 50;
+
+/** A child of this AlmaRestore, not of an earlier one of the same name. */
+function ownedBy(o: k8s.KubernetesObject, restore: AlmaRestore): boolean {
+  return !!o.metadata?.ownerReferences?.some((r) => r.uid === restore.metadata.uid);
+}
+
+function appendAction(restore: AlmaRestore, time: string, action: string): AlmaRestoreStatus['actions'] {
+  return [...(restore.status?.actions ?? []), { time, action }].slice(-MAX_ACTIONS);
 }
 
 function isStep(s: string): s is StepName {

@@ -234,7 +234,7 @@ export async function connectSftp(
     if (!ep.credentials.knownHosts) {
       throw new UserFacingError(
         `no pinned host key for ${describeEndpoint(ep)}: put a known_hosts line (ssh-keyscan -p ${ep.port} ${ep.host}) ` +
-          `or a SHA256:... fingerprint in knownHosts, or set insecureSkipHostKeyVerification`,
+          `or a SHA256:... fingerprint in knownHosts, or (unsafe) set source.sftp.insecureSkipHostKeyVerification`,
         'HostKeyPinMissing',
       );
     }

@@ -46,11 +46,18 @@ export function describeWait(
   return wants.join('; ');
 }
 
+/** A file of the delivery seen so far, and since when it has not changed (ms since epoch). */
+export interface SeenFile {
+  name: string;
+  size: number;
+  unchangedSinceMs: number;
+}
+
 export async function waitForDelivery(
   list: () => Promise<RemoteEntry[]>,
   opts: WaitOptions,
   clock: WaitClock = realClock,
-  onWaiting: (waitingFor: string) => void = () => undefined,
+  onWaiting: (waitingFor: string, files: SeenFile[]) => void = () => undefined,
 ): Promise<WaitOutcome> {
   // name -> { signature, since }: when we first saw the file in its current state.
   const seen = new Map<string, { sig: string; since: number }>();
@@ -77,7 +84,10 @@ export async function waitForDelivery(
         ? { kind: 'absent', waitingFor }
         : { kind: 'incomplete', waitingFor, delivery };
     }
-    onWaiting(waitingFor);
+    onWaiting(
+      waitingFor,
+      files.map((f) => ({ name: f.name, size: f.size, unchangedSinceMs: seen.get(f.name)?.since ?? now })),
+    );
     await clock.sleep(
       Math.max(
         1,

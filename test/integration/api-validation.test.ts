@@ -29,6 +29,17 @@ const EXISTING = {
   stagingPath: '/exlibris/import',
 };
 
+/** RFC 7386 JSON merge patch, as the API server applies it. */
+function mergePatch(target: Manifest, patch: Manifest): Manifest {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
+  const out = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
 interface Verdict {
   ok: boolean;
   code?: number;
@@ -307,6 +318,66 @@ describe('AlmaRestore validation by the real API server', () => {
     const suspended = structuredClone(stored);
     suspended.spec.suspend = true;
     assert.deepEqual(offlineVerdict(suspended, stored), { ok: true });
+  });
+
+  it('lets a restore Failed at provision or fetch fix what only those steps use; both sides agree', async () => {
+    const o = named(example('almarestore-existing.yaml'));
+    assert.deepEqual(await create(o), { ok: true });
+    const name = o.metadata.name as string;
+    const setStatus = (status: object) =>
+      custom.patchNamespacedCustomObjectStatus({ ...base(), name, body: { status } }, merge);
+    /** The server's verdict on a merge patch, and the offline validator's on the same change. */
+    const verdicts = async (patch: Manifest) => {
+      const stored = (await custom.getNamespacedCustomObject({ ...base(), name })) as Manifest;
+      let server: Verdict = { ok: true };
+      try {
+        await custom.patchNamespacedCustomObject({ ...base(), name, body: patch }, merge);
+      } catch (err) {
+        server = serverVerdict(err);
+      }
+      return { server, offline: offlineVerdict(mergePatch(stored, patch), stored) };
+    };
+    const host = (h: string) => ({ spec: { source: { sftp: { host: h } } } });
+    const claim = (c: string) => ({ spec: { database: { existing: { stagingClaimName: c } } } });
+
+    // Planning has not started: a restore waiting there for a missing object may be fixed.
+    await setStatus({ phase: 'Planning' });
+    for (const patch of [host('sftp0.example.org'), { spec: { customerId: '3976' } }])
+      assert.deepEqual(await verdicts(patch), { server: { ok: true }, offline: { ok: true } });
+
+    await setStatus({ phase: 'Failed', failedStep: 'fetch', startTime: '2026-07-01T10:00:00Z' });
+    for (const patch of [
+      host('sftp1.example.org'),
+      claim('alma-import-nfs-2'),
+      { spec: { database: { replaceExistingSchema: true } } },
+    ])
+      assert.deepEqual(await verdicts(patch), { server: { ok: true }, offline: { ok: true } });
+    const connect = await verdicts({
+      spec: { database: { existing: { connectString: 'x.example.org:1521/P' } } },
+    });
+    assert.equal(connect.server.ok, false, 'the connect string changed after a failed fetch');
+    assert.match(
+      connect.server.causes![0]!,
+      /^spec\.database: Forbidden: cannot change once the restore has started \(phase Failed\); while the restore is Failed at provision or fetch, database\.existing\.stagingClaimName may change/,
+    );
+    assert.deepEqual(connect.offline, connect.server);
+
+    // Failed at prepare: only prepare's switches; the source and the claim are used by then.
+    await setStatus({ failedStep: 'prepare' });
+    assert.deepEqual(await verdicts({ spec: { database: { existing: { allowRedoLogChanges: true } } } }), {
+      server: { ok: true },
+      offline: { ok: true },
+    });
+    for (const patch of [host('sftp2.example.org'), claim('alma-import-nfs-3')]) {
+      const v = await verdicts(patch);
+      assert.equal(v.server.ok, false, `${JSON.stringify(patch)} was accepted after a failed prepare`);
+      assert.deepEqual(v.offline, v.server);
+    }
+    const source = await verdicts(host('sftp3.example.org'));
+    assert.match(
+      source.server.causes![0]!,
+      /^spec\.source: Forbidden: .*; it may change while the restore is Failed at provision or fetch \(status\.failedStep\), then set the almarestore\.io\/retry annotation; create a new AlmaRestore/,
+    );
   });
 
   it('makes cancel final', async () => {

@@ -24,6 +24,7 @@ const RESOURCES: Record<string, string> = {
   CustomObject: 'almarestore.io/almarestores',
   CustomObjectStatus: 'almarestore.io/almarestores/status',
   PodStatus: 'core/pods/status',
+  PodLog: 'core/pods/log',
   JobStatus: 'batch/jobs/status',
 };
 const VERBS: Record<string, string[]> = {

@@ -76,7 +76,7 @@ describe('validateAlmaRestore', () => {
     );
   });
 
-  it('lets everything change before the restore started (Pending, Queued, Suspended without startTime)', () => {
+  it('lets everything change before the restore started (Pending, Queued, Planning, Suspended without startTime)', () => {
     const old = almaRestore();
     const changed = structuredClone(old);
     changed.spec.customerId = '9999';
@@ -85,6 +85,7 @@ describe('validateAlmaRestore', () => {
       {},
       { phase: 'Pending' },
       { phase: 'Queued' },
+      { phase: 'Planning' },
       { phase: 'Suspended' },
     ] as const)
       assert.deepEqual(
@@ -107,10 +108,33 @@ describe('validateAlmaRestore', () => {
     for (const [field, edit] of edits) {
       const changed = almaRestore();
       edit(changed);
-      assert.deepEqual(causes(changed, old), [
-        `${field}: Forbidden: cannot change once the restore has started (phase Suspended); create a new AlmaRestore to restore with other settings`,
-      ]);
+      const got = causes(changed, old);
+      assert.equal(got.length, 1, got.join('\n'));
+      assert.ok(
+        got[0]!.startsWith(
+          `${field}: Forbidden: cannot change once the restore has started (phase Suspended)`,
+        ) && got[0]!.endsWith('; create a new AlmaRestore to restore with other settings'),
+        got[0],
+      );
     }
+  });
+
+  it('lets a restore Failed at provision or fetch fix the SFTP source, not what later steps used', () => {
+    const failed = (failedStep: string) =>
+      withStatus(almaRestore(), { phase: 'Failed', failedStep, startTime: '2026-07-01T00:00:00Z' });
+    const changed = almaRestore();
+    changed.spec.source.sftp.host = 'sftp2.example.edu';
+    for (const step of ['plan', 'provision', 'fetch'])
+      assert.deepEqual(causes(changed, failed(step)), [], step);
+    for (const step of ['prepare', 'import', 'verify'])
+      assert.match(
+        causes(changed, failed(step))[0] ?? '',
+        /^spec\.source: Forbidden: .*Failed at provision or fetch/,
+      );
+    const schema = almaRestore();
+    schema.spec.database.replaceExistingSchema = true;
+    assert.deepEqual(causes(schema, failed('prepare')), []);
+    assert.match(causes(schema, failed('import'))[0] ?? '', /^spec\.database: Forbidden/);
   });
 
   it('lets the operational fields change after the start', () => {
@@ -146,7 +170,8 @@ describe('validateAlmaRestore', () => {
   });
 
   it('restoreStarted and celEquals', () => {
-    assert.equal(restoreStarted({ status: { phase: 'Planning' } }), true);
+    assert.equal(restoreStarted({ status: { phase: 'Planning' } }), false);
+    assert.equal(restoreStarted({ status: { phase: 'Provisioning' } }), true);
     assert.equal(restoreStarted({ status: { phase: 'Queued' } }), false);
     assert.equal(celEquals({ a: 1, b: [1, 2] }, { b: [1, 2], a: 1 }), true);
     assert.equal(celEquals([1, 2], [2, 1]), false);

@@ -16,7 +16,8 @@ import { FETCH_EXIT } from './exit-codes.js';
 import { extractTarGz, type ExtractedFile } from './extract.js';
 import type { FetchSettings } from './options.js';
 import { checkParfile, type ParfileSummary } from './parfile-check.js';
-import { Progress } from './progress.js';
+import { progressFields } from '../progress-record.js';
+import { Progress, waitingProgress, type InstitutionShare } from './progress.js';
 import { MAX_SCRIPTS_ZIP_BYTES, unpackScriptsZip, type ZipMember } from './scripts-zip.js';
 import { ensureSpace, formatBytes } from './space.js';
 import { readStagedParts, stageParts, stagedBytes } from './stage.js';
@@ -76,6 +77,10 @@ export function emptyReport(settings: FetchSettings): FetchReport {
   };
 }
 
+function shareOf(all: InstitutionConfig[], inst: InstitutionConfig): InstitutionShare {
+  return { index: Math.max(0, all.indexOf(inst)), count: Math.max(1, all.length) };
+}
+
 function bad(message: string, reason: string): UserFacingError {
   return new UserFacingError(message, reason, FETCH_EXIT.badDelivery);
 }
@@ -101,6 +106,8 @@ async function waitFor(
   const dir = config.sftp.directory;
   const stableForMs = config.sftp.stableForSeconds * 1000;
   let lastSaid = '';
+  const clock = deps.clock ?? realClock;
+  const waitingSinceMs = clock.now();
   const list = async () => {
     try {
       return await (await session(false)).list(dir);
@@ -125,11 +132,16 @@ async function waitFor(
       stableForMs,
       pollMs: deps.pollMs ?? Math.min(30_000, Math.max(1000, stableForMs)),
     },
-    deps.clock ?? realClock,
-    (waitingFor) => {
+    clock,
+    (waitingFor, files) => {
       if (waitingFor !== lastSaid)
         deps.log.info({ institution: inst.institutionId, waitingFor }, `waiting for ${waitingFor}`);
       lastSaid = waitingFor;
+      const share = shareOf(config.institutions, inst);
+      deps.log.info(
+        progressFields(waitingProgress(inst.institutionId, share, waitingFor, files, waitingSinceMs)),
+        'progress',
+      );
     },
   );
   const where = `${config.sftp.host}:${dir}`;
@@ -242,6 +254,7 @@ async function fetchInstitution(
     const progress = new Progress(
       deps.log.child({ institution: inst.institutionId }),
       settings.progressIntervalMs,
+      { institutionId: inst.institutionId, share: shareOf(config.institutions, inst) },
     );
     const hooks: ConcatHooks = {
       ...deps.hooks,

@@ -1,5 +1,6 @@
 // Progress lines for `kubectl logs`: percent, bytes of total, current object, rows and an ETA,
 // computed from what the engine last saw. Pure; the runner decides when to print.
+import type { ProgressReport } from '../progress-record.js';
 
 export interface ProgressSnapshot {
   state: string;
@@ -88,4 +89,35 @@ export class ProgressTracker {
     ];
     return parts.join(', ');
   }
+}
+
+/**
+ * The live progress record for the controller (src/steps/progress-record.ts): the share of the
+ * whole step, and an ETA for all of it, the institutions still to come weighted by their bib
+ * records at the current job's rate. Pure.
+ */
+export function importProgressReport(
+  institutions: { institutionId: string; bibRecords: number }[],
+  index: number,
+  fields: Record<string, unknown>,
+  line: string,
+): ProgressReport {
+  const current = institutions[index];
+  const percent = typeof fields.percentDone === 'number' ? fields.percentDone : 0;
+  const own = Math.min(1, Math.max(0, percent / 100));
+  const report: ProgressReport = {
+    stage: 'Importing',
+    message: `institution ${current?.institutionId ?? '?'} (${index + 1} of ${institutions.length}): ${line}`,
+    fraction: (index + own) / Math.max(1, institutions.length),
+    done: Math.round(percent),
+    total: 100,
+    unit: 'percent',
+  };
+  const eta = typeof fields.etaSeconds === 'number' ? fields.etaSeconds : undefined;
+  if (eta !== undefined && current) {
+    const later = institutions.slice(index + 1).reduce((n, i) => n + i.bibRecords, 0);
+    const perInstitution = own < 1 ? eta / (1 - own) : 0;
+    report.etaSeconds = Math.round(eta + (perInstitution * later) / Math.max(1, current.bibRecords));
+  }
+  return report;
 }

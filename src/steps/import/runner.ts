@@ -22,7 +22,8 @@ import type { ClassifiedError, LogVerdict } from '../../oracle/datapump-log.js';
 import { judgeLog, parseDataPumpLog } from '../../oracle/datapump-log.js';
 import type { ImportPlan } from './plan.js';
 import { buildImportPlan, planAsParfileLines } from './plan.js';
-import { ProgressTracker } from './progress.js';
+import { progressFields } from '../progress-record.js';
+import { ProgressTracker, importProgressReport } from './progress.js';
 import { IMPORT_EXIT } from './exit-codes.js';
 import type { JobRecord } from './job-record.js';
 import {
@@ -237,7 +238,16 @@ export async function runImport(options: RunImportOptions): Promise<ImportRun> {
         onEvent: (message) => log.info(message),
         onStatus: (status) => {
           tracker.update(status);
-          log.info({ progress: tracker.fields() }, `import ${id}: ${tracker.line()}`);
+          const fields = tracker.fields() ?? {};
+          const line = tracker.line() ?? '';
+          const index = config.institutions.indexOf(inst);
+          log.info(
+            {
+              progress: fields,
+              ...progressFields(importProgressReport(config.institutions, index, fields, line)),
+            },
+            `import ${id}: ${line}`,
+          );
         },
       });
       let run: EngineRunResult = await engine.run(plan, engineOptions(started));

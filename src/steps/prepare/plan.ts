@@ -369,7 +369,8 @@ export function planPrepare(obs: Observation, policy: PreparePolicy): PreparePla
           reason: 'SchemaNotEmpty',
           message:
             `schema ${inst.schema} already holds ${user.objectCount} object(s); set spec.database.replaceExistingSchema: true ` +
-            `to drop and re-import it, or choose another schema for institution ${inst.institutionId}`,
+            `to drop and re-import it (allowed while the restore is Failed at prepare; then retry), or restore ` +
+            `institution ${inst.institutionId} into another schema with a new AlmaRestore`,
         });
       } else {
         userCheck.actions.push({ kind: 'dropUser', user: inst.schema });

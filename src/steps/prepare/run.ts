@@ -10,6 +10,7 @@ import { ident, passwordLiteral } from '../../oracle/sql/dictionary.js';
 import { scrub } from '../../oracle/connection.js';
 import { institutionLayout, readSecretFile, type StepConfig } from '../config.js';
 import type { StepResult } from '../result.js';
+import { progressFields } from '../progress-record.js';
 import { applyAction, describeAction } from './apply.js';
 import {
   planPrepare,
@@ -201,10 +202,26 @@ export async function runPrepare(
     }
 
     const targets = { pdb, root: root ?? pdb };
+    const planned = plan.checks.reduce((n, c) => n + c.actions.length, 0);
+    const applied = (next?: string) => {
+      const done = report.actionsTaken.length;
+      log.info(
+        progressFields({
+          stage: 'Applying',
+          message: `${done} of ${planned} action(s) done${next ? `; now: ${next}` : ''}`,
+          fraction: planned > 0 ? done / planned : 1,
+          done,
+          total: planned,
+          unit: 'actions',
+        }),
+        'progress',
+      );
+    };
     for (const [ci, c] of plan.checks.entries()) {
       const taken: string[] = [];
       for (const a of c.actions) {
         const statement = describeAction(a);
+        applied(statement);
         log.info({ scope: c.scope, check: c.name, statement }, 'action');
         try {
           await applyAction(targets, a, schemaPassword);
@@ -227,6 +244,7 @@ export async function runPrepare(
         report.checks[ci]!.passed = true;
       }
     }
+    applied();
 
     const n = report.actionsTaken.length;
     const grown = plannedActions(plan).filter(

@@ -22,11 +22,16 @@ export interface InstitutionTarget {
 const list = (items: string[], max = 5) =>
   items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 
+/** How many checks institutionChecks makes (each guarded() below), for "checks done of total". */
+export const CHECKS_PER_INSTITUTION = 7;
+
 export async function institutionChecks(
   dict: Dictionary,
   t: InstitutionTarget,
   post: StepConfig['postImport'],
   degree: number,
+  /** Called after each check, for live progress. */
+  onCheck: (check: VerifyCheck) => void = () => undefined,
 ): Promise<VerifyCheck[]> {
   const checks: VerifyCheck[] = [];
   const s = t.schema;
@@ -47,6 +52,7 @@ export async function institutionChecks(
         observed: `check failed: ${errorMessage(err)}`,
       });
     }
+    onCheck(checks.at(-1)!);
   };
 
   await guarded('tablesImported', 'error', 'every imported table in the schema', async () => {

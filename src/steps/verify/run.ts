@@ -9,7 +9,8 @@ import type { DictionarySession } from '../../oracle/dictionary.js';
 import type { InventorySession } from '../../oracle/inventory.js';
 import { institutionLayout, type StepConfig } from '../config.js';
 import type { StepOutcome, StepResult } from '../result.js';
-import { institutionChecks, type VerifyCheck } from './checks.js';
+import { progressFields } from '../progress-record.js';
+import { CHECKS_PER_INSTITUTION, institutionChecks, type VerifyCheck } from './checks.js';
 import { inventoryFigures, takeInventory, type InstitutionInventory } from './inventory.js';
 import { inventoryChecks } from './inventory-checks.js';
 import { compactInventory } from './inventory-summary.js';
@@ -120,6 +121,23 @@ export async function runVerify(
         throw err;
       })
     : undefined;
+  // Each institution: its dictionary checks, the vendor script, and the inventory when taken.
+  const total = config.institutions.length * (CHECKS_PER_INSTITUTION + 1 + (inventories ? 1 : 0));
+  let done = 0;
+  const checked = (what: string) => {
+    done++;
+    log.info(
+      progressFields({
+        stage: 'Checking',
+        message: `${done} of ${total} check(s) done (last: ${what})`,
+        fraction: Math.min(1, done / total),
+        done,
+        total,
+        unit: 'checks',
+      }),
+      'progress',
+    );
+  };
   try {
     for (const inst of config.institutions) {
       const layout = institutionLayout(config, inst);
@@ -139,6 +157,7 @@ export async function runVerify(
         },
         config.postImport,
         degree,
+        (c) => checked(`${inst.institutionId}/${c.name}`),
       );
       const vendor = await runVendorScript(layout.scriptsDir, {
         enabled: config.postImport.runVendorScript,
@@ -155,6 +174,7 @@ export async function runVerify(
         expected: 'POST_IMPORT.sh, when delivered, runs without error',
         ...(vendor.state === 'ran' ? { action: 'ran POST_IMPORT.sh' } : {}),
       });
+      checked(`${inst.institutionId}/vendorScript`);
       const inventory = inventories ? await takeInventory(inventories, schema, degree) : undefined;
       if (inventory) {
         checks.push(...inventoryChecks(inventory, inst.bibRecords, tolerances, inst.previous));
@@ -166,6 +186,7 @@ export async function runVerify(
           },
           'inventory',
         );
+        checked(`${inst.institutionId}/inventory`);
       }
       for (const c of checks) log.info({ institution: inst.institutionId, ...c }, `check ${c.name}`);
       report.institutions.push({

@@ -1,0 +1,28 @@
+// How a step's live progress record (src/steps/progress-record.ts) shows in status: the record in
+// status.steps.<step>.progress, the overall percent and the progress message. Pure.
+import type { AlmaRestoreStatus, Phase, StepProgress } from '../api/types.js';
+import type { StepName } from '../steps/result.js';
+import { overallProgress } from './phases.js';
+
+/** How often a running step's progress is read (one log tail through the API server). */
+export const PROGRESS_POLL_MS = 15_000;
+
+/** The status changes for a new record; undefined when status already shows it. */
+export function liveProgressChanges(
+  status: AlmaRestoreStatus,
+  phase: Phase,
+  step: StepName,
+  record: StepProgress | undefined,
+): Partial<AlmaRestoreStatus> | undefined {
+  const current = status.steps?.[step];
+  if (!record || !current || current.progress?.time === record.time) return undefined;
+  const changes: Partial<AlmaRestoreStatus> = {
+    steps: { ...status.steps, [step]: { ...current, progress: record } },
+    progressMessage: `${phase}: ${record.message}`,
+  };
+  if (record.fraction !== undefined) {
+    // Never backwards within a step: a resumed import may re-report a lower figure at first.
+    changes.progress = Math.max(status.progress ?? 0, overallProgress(phase, record.fraction));
+  }
+  return changes;
+}

@@ -32,7 +32,7 @@ import { exportInventory, forgetInventory } from './inventory-metrics.js';
 import { planSizing } from '../api/sizing.js';
 import { LABEL } from '../resources/meta.js';
 import { setCondition, stepConditionType, type ConditionInput } from '../api/conditions.js';
-import { secretRequirements } from '../api/validation.js';
+import { secretProblems } from './secret-watch.js';
 
 export const FINALIZER = 'almarestore.io/cleanup';
 export const RETRY_ANNOTATION = 'almarestore.io/retry';
@@ -68,6 +68,7 @@ export interface TablespaceGuardHook {
 export interface Caches {
   restores: RunningInformer<AlmaRestore>;
   jobs: RunningInformer<k8s.V1Job>;
+  secrets: RunningInformer<k8s.V1Secret>;
 }
 
 export interface ReconcilerDeps {
@@ -199,7 +200,7 @@ export class Reconciler {
       case 'Planning':
       case 'Queued': {
         // A step pod whose Secret is missing would wait forever in ContainerCreating: check first.
-        const problems = await this.secretProblems(restore);
+        const problems = secretProblems(restore, (n, ns) => this.deps.caches.secrets.get(n, ns));
         if (problems.length > 0) return this.waitForSecrets(restore, problems);
         return this.admit(restore, desired);
       }
@@ -215,17 +216,6 @@ export class Reconciler {
 
   // ---- planning: the referenced Secrets --------------------------------------------------------
 
-  private async secretProblems(restore: AlmaRestore): Promise<string[]> {
-    const ns = restore.metadata.namespace!;
-    const problems: string[] = [];
-    for (const req of secretRequirements(restore.spec)) {
-      const secret = await ignore404(this.core.readNamespacedSecret({ namespace: ns, name: req.name }));
-      if (!secret) problems.push(`Secret ${ns}/${req.name} (${req.purpose}) does not exist`);
-      else problems.push(...req.check(Object.keys({ ...secret.data, ...secret.stringData })));
-    }
-    return problems;
-  }
-
   private async waitForSecrets(restore: AlmaRestore, problems: string[]): Promise<ReconcileResult> {
     const message = `Waiting for Secrets: ${problems.join('; ')}`;
     if (restore.status?.progressMessage !== message) {
@@ -234,7 +224,7 @@ export class Reconciler {
       ]);
       await this.deps.events.record(restore, 'Warning', 'SecretInvalid', message);
     }
-    return { requeueAfterMs: 15_000 };
+    return {}; // the Secret's watch event wakes it (secret-watch.ts)
   }
 
   // ---- admission: the concurrency limits --------------------------------------------------------
@@ -266,7 +256,7 @@ export class Reconciler {
     if (restore.status?.phase !== 'Queued') {
       await this.transition(restore, 'Queued', {}, 'Queued', `Waiting for a free slot: ${why}`);
     }
-    return { requeueAfterMs: 15_000 };
+    return {}; // a restore leaving an active phase wakes it (queue-wakeup.ts)
   }
 
   // ---- provisioning ---------------------------------------------------------------------------

@@ -14,6 +14,8 @@ import { WorkQueue } from '../runtime/workqueue.js';
 import { ApiEventRecorder } from './events.js';
 import { LABEL } from '../resources/meta.js';
 import { Reconciler, type ControllerOptions, type TablespaceGuardHook } from './reconciler.js';
+import { restoresReferencingSecret } from './secret-watch.js';
+import { SlotWatcher, queuedKeys } from './queue-wakeup.js';
 
 export interface ManagerOptions extends ControllerOptions {
   /** Namespaces to watch; empty = all. */
@@ -64,9 +66,22 @@ export async function startManager(
     if (owner) queue.add(`${obj.metadata?.namespace}/${owner}`);
   };
   const selector = LABEL.restore; // every child carries it (label exists)
+  // Queued restores have no timer: a restore leaving an active phase wakes them all.
+  const slots = new SlotWatcher();
+  const onRestore = (obj: AlmaRestore, deleted?: boolean) => {
+    enqueueRestore(obj);
+    if (slots.observe(obj, deleted)) for (const key of queuedKeys(allRestores.list())) queue.add(key);
+  };
+  // A Secret that appears or changes wakes the restores that reference it (no polling).
+  const onSecret = (obj: k8s.V1Secret) => {
+    const ns = obj.metadata?.namespace;
+    if (!ns || !obj.metadata?.name) return;
+    for (const key of restoresReferencingSecret(allRestores.list(ns), obj.metadata.name, ns)) queue.add(key);
+  };
 
   const restoreCaches: RunningInformer<AlmaRestore>[] = [];
   const jobCaches: RunningInformer<k8s.V1Job>[] = [];
+  const secretCaches: RunningInformer<k8s.V1Secret>[] = [];
   // Serve probes first: a taken port is reported before any watch keeps the process alive.
   const synced = () => informers.length > 0 && informers.every((i) => i.synced());
   const probe = await startProbeServer({
@@ -97,7 +112,7 @@ export async function startManager(
                 version: VERSION,
                 plural: PLURAL,
               })) as k8s.KubernetesListObject<AlmaRestore>,
-        onObject: enqueueRestore,
+        onObject: onRestore,
       },
       log,
     );
@@ -143,9 +158,21 @@ export async function startManager(
       },
       log,
     );
+    // The Secrets restores reference, watched so a Queued restore neither polls nor GETs them.
+    const secrets = startInformer<k8s.V1Secret>(
+      kc,
+      {
+        name: `secrets${ns ? `/${ns}` : ''}`,
+        path: ns ? `/api/v1/namespaces/${ns}/secrets` : '/api/v1/secrets',
+        list: () => (ns ? core.listNamespacedSecret({ namespace: ns }) : core.listSecretForAllNamespaces()),
+        onObject: onSecret,
+      },
+      log,
+    );
     restoreCaches.push(restores);
     jobCaches.push(jobs);
-    informers.push(restores, jobs, claims, statefulSets);
+    secretCaches.push(secrets);
+    informers.push(restores, jobs, claims, statefulSets, secrets);
   }
 
   const merged = <T extends k8s.KubernetesObject>(caches: RunningInformer<T>[]): RunningInformer<T> => ({
@@ -157,12 +184,13 @@ export async function startManager(
     },
   });
 
+  const allRestores = merged(restoreCaches);
   const reconciler = new Reconciler({
     kc,
     log,
     metrics,
     events: new ApiEventRecorder(kc, log),
-    caches: { restores: merged(restoreCaches), jobs: merged(jobCaches) },
+    caches: { restores: allRestores, jobs: merged(jobCaches), secrets: merged(secretCaches) },
     options,
     guard,
   });

@@ -31,6 +31,8 @@ export async function checkPlanning(
   namespace: string,
   spec: AlmaRestoreSpec,
   plan: SizingPlan,
+  /** The controller's watched Secret cache (secret-watch.ts); without it, each Secret is read. */
+  cachedSecret?: (name: string, namespace: string) => k8s.V1Secret | undefined,
 ): Promise<PlanningProblem[]> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const storage = kc.makeApiClient(k8s.StorageV1Api);
@@ -38,7 +40,9 @@ export async function checkPlanning(
 
   const secrets = new Map<string, SecretFacts | undefined>();
   for (const name of needs.secrets) {
-    const s = await orUndefined(core.readNamespacedSecret({ namespace, name }));
+    const s = cachedSecret
+      ? cachedSecret(name, namespace)
+      : await orUndefined(core.readNamespacedSecret({ namespace, name }));
     secrets.set(name, s && { type: s.type, keys: Object.keys({ ...s.data, ...s.stringData }) });
   }
   const storageClasses =

@@ -74,6 +74,7 @@ export interface TablespaceGuardHook {
 export interface Caches {
   restores: RunningInformer<AlmaRestore>;
   jobs: RunningInformer<k8s.V1Job>;
+  secrets: RunningInformer<k8s.V1Secret>;
 }
 
 export interface ReconcilerDeps {
@@ -206,7 +207,13 @@ export class Reconciler {
       case 'Queued': {
         // A missing Secret, StorageClass or a too small claim would surface hours later: check first.
         const ns = restore.metadata.namespace!;
-        const problems = await checkPlanning(this.deps.kc, ns, restore.spec, desired.plan);
+        const problems = await checkPlanning(
+          this.deps.kc,
+          ns,
+          restore.spec,
+          desired.plan,
+          (name, namespace) => this.deps.caches.secrets.get(name, namespace),
+        );
         if (problems.length > 0) return this.waitInPlanning(restore, desired, problems);
         return this.admit(restore, desired);
       }
@@ -274,7 +281,7 @@ export class Reconciler {
         [planned(desired.plan)],
       );
     }
-    return { requeueAfterMs: 15_000 };
+    return {}; // a restore leaving an active phase wakes it (queue-wakeup.ts)
   }
 
   // ---- provisioning ---------------------------------------------------------------------------

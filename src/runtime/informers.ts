@@ -11,8 +11,8 @@ export interface InformerSpec<T extends k8s.KubernetesObject> {
   path: string;
   list: () => Promise<k8s.KubernetesListObject<T>>;
   labelSelector?: string;
-  /** Called for add/update/delete and on resync. */
-  onObject: (obj: T) => void;
+  /** Called for add/update/delete and on resync; `deleted` is true for a delete. */
+  onObject: (obj: T, deleted?: boolean) => void;
 }
 
 export interface RunningInformer<T extends k8s.KubernetesObject> {
@@ -36,7 +36,7 @@ export function startInformer<T extends k8s.KubernetesObject>(
   let restartTimer: NodeJS.Timeout | undefined;
 
   for (const verb of [k8s.ADD, k8s.UPDATE, k8s.DELETE] as const)
-    informer.on(verb, (obj) => spec.onObject(obj));
+    informer.on(verb, (obj) => spec.onObject(obj, verb === k8s.DELETE));
   informer.on(k8s.CONNECT, () => {
     failures = 0;
   });

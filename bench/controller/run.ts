@@ -1,0 +1,278 @@
+// Benchmark of the controller at scale, against the test control plane (etcd + kube-apiserver,
+// no kube-controller-manager, so that every request the API server counts in the watched
+// resources comes from the controller or from this script, never from another controller):
+//   (a) at rest: read and write requests per minute by resource and verb, from the API server's
+//       own apiserver_request_total (WATCH excluded), over one minute after settling; controller RSS;
+//   (b) throughput: creating the queued batch until every restore of it has a phase, against the
+//       time the same API server takes to accept as many status updates from a plain client
+//       (same number of requests in flight), measured in this run; printed as a ratio;
+//   (c) latency: create of one admissible restore -> its first Job, p50/p99 over samples, with
+//       the whole store present.
+// The store: BENCH_RESTORES (default 1000) AlmaRestores in one namespace: 10% Succeeded and 10%
+// Failed (status written before the controller starts), one waiting in Provisioning (its database
+// never gets ready), one waiting on its fetch Job (the Job never finishes), the rest Queued
+// behind the per-database limit (they share one database). The total limit is raised so that a
+// restore on another database (the latency samples) is admissible at once.
+//   npx tsx bench/controller/run.ts
+import { mkdtemp } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { GROUP, PLURAL, VERSION, type AlmaRestore } from '../../src/api/types.js';
+import { FINALIZER } from '../../src/controller/reconciler.js';
+import { defaultCrds, startControlPlane, waitFor } from '../../test/support/control-plane.js';
+import { startController } from '../../test/support/controller-process.js';
+import { FakeKubelet } from '../../test/support/fake-kubelet.js';
+import { createRestoreSecrets, existingRestore, managedRestore } from '../../test/support/restores.js';
+import { classify, diffCounts, scrapeRequestTotals } from './apiserver-requests.js';
+
+const N = Number(process.env.BENCH_RESTORES ?? '1000');
+const REST_SECONDS = Number(process.env.BENCH_REST_SECONDS ?? '60');
+const SETTLE_SECONDS = Number(process.env.BENCH_SETTLE_SECONDS ?? '30');
+const SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? '10');
+/** Requests in flight from the plain client (and from this script's creates): the controller's --workers. */
+const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? '2');
+const NS = 'bench';
+const BASELINE_NS = 'bench-baseline';
+const QUEUE_DB = 'db-queue.example.edu:1521/ALMA';
+/** What the controller touches in the bench (from the chart's RBAC); leases are the API server's own. */
+const CONTROLLER_RESOURCES = new Set([
+  'almarestores',
+  'secrets',
+  'configmaps',
+  'jobs',
+  'pods',
+  'persistentvolumeclaims',
+  'statefulsets',
+  'services',
+  'events',
+  'storageclasses',
+]);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
+
+async function pool<T>(items: T[], inFlight: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(inFlight, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function main() {
+  const terminal = Math.floor(N / 10);
+  const queued = N - 2 * terminal - 2;
+  if (queued < 1) throw new Error(`BENCH_RESTORES=${N} is too small; use at least 10`);
+  console.log(`store: ${terminal} Succeeded, ${terminal} Failed, 2 active, ${queued} queued (N=${N})`);
+
+  const cp = await startControlPlane({ controllerManager: false, crds: defaultCrds() });
+  const logDir = await mkdtemp(path.join(os.tmpdir(), 'alma-bench-controller-'));
+  let controller: Awaited<ReturnType<typeof startController>> | undefined;
+  const informers: k8s.Informer<k8s.KubernetesObject>[] = [];
+  try {
+    const kc = cp.kubeConfig;
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const batch = kc.makeApiClient(k8s.BatchV1Api);
+    const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    const kubelet = new FakeKubelet(kc);
+    const base = (namespace: string) => ({ group: GROUP, version: VERSION, namespace, plural: PLURAL });
+    const create = (namespace: string, r: AlmaRestore) =>
+      custom.createNamespacedCustomObject({ ...base(namespace), body: r }) as Promise<AlmaRestore>;
+    const patchStatus = (namespace: string, name: string, status: object) =>
+      custom.patchNamespacedCustomObjectStatus(
+        { ...base(namespace), name, body: { status } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
+
+    for (const name of [NS, BASELINE_NS]) await core.createNamespace({ body: { metadata: { name } } });
+    await createRestoreSecrets(kc, NS);
+    // The staging claim the existing-database restores name (database.existing.stagingClaimName).
+    await core.createNamespacedPersistentVolumeClaim({
+      namespace: NS,
+      body: {
+        metadata: { name: 'dumps' },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } },
+      },
+    });
+    await kubelet.bindClaim(NS, 'dumps');
+
+    // Finished restores: status written before the controller starts.
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const finished = Array.from({ length: 2 * terminal }, (_, i) => ({
+      name: `done-${i}`,
+      phase: i < terminal ? 'Succeeded' : 'Failed',
+    }));
+    await pool(finished, 8, async ({ name, phase }) => {
+      const r = existingRestore(name, `db-done-${name}.example.edu:1521/ALMA`);
+      r.metadata.finalizers = [FINALIZER];
+      const made = await create(NS, r);
+      await patchStatus(NS, name, {
+        phase,
+        progress: phase === 'Succeeded' ? 100 : 0,
+        observedGeneration: made.metadata.generation,
+        completionTime: now,
+        ...(phase === 'Failed' ? { failedStep: 'fetch' } : {}),
+        conditions: [
+          {
+            type: 'Ready',
+            status: phase === 'Succeeded' ? 'True' : 'False',
+            reason: phase,
+            message: phase,
+            lastTransitionTime: now,
+          },
+        ],
+      });
+    });
+    console.log(`created ${2 * terminal} finished restores`);
+
+    // (b) baseline: a plain client's status updates, on objects no controller watches.
+    const queueNames = Array.from({ length: queued }, (_, i) => `q-${String(i).padStart(5, '0')}`);
+    await pool(queueNames, 8, (name) => create(BASELINE_NS, existingRestore(name, QUEUE_DB)));
+    const tBase = process.hrtime.bigint();
+    await pool(queueNames, IN_FLIGHT, (name) =>
+      patchStatus(BASELINE_NS, name, { phase: 'Queued', progressMessage: 'baseline status update' }),
+    );
+    const baselineSeconds = seconds(tBase);
+    console.log(`baseline: ${queued} status updates in ${baselineSeconds.toFixed(2)} s`);
+
+    // The bench's own view (watches: not counted).
+    const phases = new Map<string, string | undefined>();
+    const restoreInformer = k8s.makeInformer<AlmaRestore>(
+      kc,
+      `/apis/${GROUP}/${VERSION}/namespaces/${NS}/${PLURAL}`,
+      async () =>
+        (await custom.listNamespacedCustomObject(base(NS))) as k8s.KubernetesListObject<AlmaRestore>,
+    );
+    const onRestore = (r: AlmaRestore) => phases.set(r.metadata.name, r.status?.phase);
+    restoreInformer.on(k8s.ADD, onRestore);
+    restoreInformer.on(k8s.UPDATE, onRestore);
+    const jobSeen = new Map<string, bigint>();
+    const jobInformer = k8s.makeInformer<k8s.V1Job>(kc, `/apis/batch/v1/namespaces/${NS}/jobs`, () =>
+      batch.listNamespacedJob({ namespace: NS }),
+    );
+    jobInformer.on(k8s.ADD, (j) => {
+      const owner = j.metadata?.labels?.['almarestore.io/restore'];
+      if (owner && !jobSeen.has(owner)) jobSeen.set(owner, process.hrtime.bigint());
+    });
+    informers.push(restoreInformer as never, jobInformer as never);
+    await restoreInformer.start();
+    await jobInformer.start();
+
+    controller = await startController({
+      kubeconfigPath: cp.kubeconfigPath,
+      namespace: NS,
+      logDir,
+      args: [`--max-concurrent-restores=${N + SAMPLES + 10}`, '--max-concurrent-per-database=1'],
+    });
+    const pid = controller.child.pid!;
+    console.log(`controller pid ${pid}, log ${controller.logFile}`);
+
+    // The two active restores: one waits on its fetch Job, one in Provisioning for its database.
+    await create(NS, existingRestore('active-fetch', QUEUE_DB));
+    await create(NS, managedRestore('active-provision'));
+    await kubelet.bindClaim(NS, 'active-provision-staging');
+    await waitFor('active-fetch to have its fetch Job', async () => jobSeen.has('active-fetch'), 120_000);
+    await waitFor(
+      'active-provision to wait in Provisioning',
+      async () => phases.get('active-provision') === 'Provisioning',
+      120_000,
+    );
+
+    // (b) throughput: the queued batch, created with IN_FLIGHT requests at once.
+    const t0 = process.hrtime.bigint();
+    await pool(queueNames, IN_FLIGHT, (name) => create(NS, existingRestore(name, QUEUE_DB)));
+    const createdSeconds = seconds(t0);
+    await waitFor(
+      `all ${queued} queued restores to have a phase`,
+      async () => queueNames.every((n) => phases.get(n) !== undefined),
+      600_000,
+      50,
+    );
+    const phasedSeconds = seconds(t0);
+    await waitFor(
+      `all ${queued} restores to be Queued`,
+      async () => queueNames.every((n) => phases.get(n) === 'Queued'),
+      600_000,
+      50,
+    );
+    const queuedSeconds = seconds(t0);
+    console.log(
+      `throughput: created in ${createdSeconds.toFixed(2)} s, all phased ${phasedSeconds.toFixed(2)} s, all Queued ${queuedSeconds.toFixed(2)} s`,
+    );
+
+    // (a) at rest.
+    console.log(`settling ${SETTLE_SECONDS} s, then measuring ${REST_SECONDS} s at rest ...`);
+    await sleep(SETTLE_SECONDS * 1000);
+    const before = await scrapeRequestTotals(kc);
+    let rssPeak = 0;
+    for (let s = 0; s < REST_SECONDS; s += 5) {
+      await sleep(Math.min(5, REST_SECONDS - s) * 1000);
+      rssPeak = Math.max(rssPeak, rssMb(pid));
+    }
+    const after = await scrapeRequestTotals(kc);
+    const perMinute = 60 / REST_SECONDS;
+    const rest = classify(diffCounts(before, after), CONTROLLER_RESOURCES);
+    const rss = rssMb(pid);
+
+    // (c) latency: admissible restores (each its own database), one at a time.
+    const latencies: number[] = [];
+    for (let i = 0; i < SAMPLES; i++) {
+      const name = `lat-${i}`;
+      const start = process.hrtime.bigint();
+      await create(NS, existingRestore(name, `db-lat-${i}.example.edu:1521/ALMA`));
+      await waitFor(`${name} to get its first Job`, async () => jobSeen.has(name), 120_000, 10);
+      latencies.push(Number(jobSeen.get(name)! - start) / 1e9);
+    }
+    latencies.sort((a, b) => a - b);
+
+    console.log(`\nAt rest, per minute (WATCH excluded), ${N} restores:`);
+    for (const [key, n] of rest.rows) console.log(`  ${key.padEnd(36)} ${(n * perMinute).toFixed(0)}`);
+    if (rest.ignored.length)
+      console.log(
+        `  not counted (API server's own, or WATCH): ${rest.ignored.map(([k, n]) => `${k}=${n}`).join(', ')}`,
+      );
+
+    const ratio = phasedSeconds / baselineSeconds;
+    const p50 = percentile(latencies, 50);
+    const p99 = percentile(latencies, 99);
+    const rows: [string, string, string, boolean][] = [
+      ['writes/min at rest', (rest.writes * perMinute).toFixed(0), '0', rest.writes === 0],
+      ['reads/min at rest', (rest.reads * perMinute).toFixed(0), '<= 10', rest.reads * perMinute <= 10],
+      [
+        'controller RSS (MB, end / peak)',
+        `${rss.toFixed(0)} / ${rssPeak.toFixed(0)}`,
+        '<= 150',
+        rssPeak <= 150,
+      ],
+      [
+        `throughput: ${queued} phased / ${queued} status updates`,
+        `${phasedSeconds.toFixed(2)} s / ${baselineSeconds.toFixed(2)} s = ${ratio.toFixed(2)}x`,
+        '<= 2x',
+        ratio <= 2,
+      ],
+      [`latency create -> first Job p50 (${SAMPLES} samples)`, `${p50.toFixed(3)} s`, '<= 1 s', p50 <= 1],
+      [`latency create -> first Job p99`, `${p99.toFixed(3)} s`, '<= 3 s', p99 <= 3],
+    ];
+    console.log('\n| figure | measured | target | met |\n|---|---|---|---|');
+    for (const [what, got, target, ok] of rows)
+      console.log(`| ${what} | ${got} | ${target} | ${ok ? 'yes' : 'NO'} |`);
+  } finally {
+    for (const i of informers) await i.stop().catch(() => {});
+    await controller?.stop();
+    await cp.stop();
+  }
+}
+
+await main();

@@ -78,6 +78,12 @@ export function registerControllerCommand(program: Command): void {
       durationMs('--database-ready-timeout'),
       90 * 60_000,
     )
+    .option(
+      '--pod-blocked-timeout <duration>',
+      'fail a step (or the managed database) whose pod stays blocked this long: image pull, Secret, scheduling (e.g. 10m)',
+      durationMs('--pod-blocked-timeout'),
+      10 * 60_000,
+    )
     .option('--runner-image <image>', 'image of the step Jobs (default: $RUNNER_IMAGE)')
     .option('--workers <n>', 'reconciles in flight at once (different restores)', positiveInt('--workers'), 2)
     .action(async (opts) => {
@@ -115,6 +121,7 @@ export function registerControllerCommand(program: Command): void {
         maxConcurrentPerDatabase: opts.maxConcurrentPerDatabase,
         pvcBindTimeoutMs: opts.pvcBindTimeout,
         databaseReadyTimeoutMs: opts.databaseReadyTimeout,
+        podBlockedTimeoutMs: opts.podBlockedTimeout,
         runnerImage,
       };
       const manager = await startManager(kc, options, log, (metrics) =>

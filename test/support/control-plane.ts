@@ -192,6 +192,8 @@ export interface StartOptions {
    * `kubernetes` Service, whose endpoint the API server then maintains itself.
    */
   bindAddress?: string;
+  /** Where the control plane's directory goes (default: the system temp dir). */
+  parentDir?: string;
   /** kube-controller-manager's --controllers (default: what the fake-kubelet tests need). */
   controllers?: string[];
 }
@@ -202,7 +204,7 @@ export const KUBERNETES_SERVICE_IP = '10.0.0.1';
 
 export async function startControlPlane(opts: StartOptions = {}): Promise<ControlPlane> {
   const binDir = await findBinDir();
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'alma-cp-'));
+  const dir = await mkdtemp(path.join(opts.parentDir ?? os.tmpdir(), 'alma-cp-'));
   const processes: ManagedProcess[] = [];
   try {
     const host = opts.bindAddress ?? '127.0.0.1';

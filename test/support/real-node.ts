@@ -330,6 +330,8 @@ export async function startRealCluster(opts: RealClusterOptions): Promise<RealCl
 
     cp = await startControlPlane({
       bindAddress: hostIp,
+      // Inside the run directory: the cleaner removes it too, even after SIGKILL.
+      parentDir: runDir,
       crds: defaultCrds(),
       controllers: [
         'job',

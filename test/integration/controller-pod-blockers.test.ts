@@ -193,7 +193,17 @@ describe('pod blockers (fake kubelet)', () => {
       namespace: ns,
       body: {
         metadata: { name: 'b1-db-0', labels: sts.spec!.template.metadata!.labels },
-        spec: sts.spec!.template.spec!,
+        spec: {
+          ...sts.spec!.template.spec!,
+          // The StatefulSet controller adds a volume per claim template.
+          volumes: [
+            ...(sts.spec!.template.spec!.volumes ?? []),
+            ...sts.spec!.volumeClaimTemplates!.map((t) => ({
+              name: t.metadata!.name!,
+              persistentVolumeClaim: { claimName: `${t.metadata!.name!}-b1-db-0` },
+            })),
+          ],
+        },
       },
     });
     await kubelet.setPodStatus(

@@ -5,7 +5,7 @@
 // If this process is killed hard, the real node's cleaner still removes the cluster.
 import { mkdirSync, copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildTestImages } from './real-node-images.js';
+import { buildImages } from './real-node-images.js';
 import { startRealCluster } from './real-node.js';
 
 const stateDir = process.argv[2];
@@ -20,7 +20,7 @@ const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`)
 
 const started = Date.now();
 log('building the images (cached: a no-op when nothing changed)');
-const images = await buildTestImages();
+const images = await buildImages();
 const cluster = await startRealCluster({
   pauseImage: images.pause,
   images: [images.app.archive, images.oracle.archive],

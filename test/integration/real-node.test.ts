@@ -51,7 +51,7 @@ const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} 
 describe('real node: removal after SIGKILL', () => {
   it('leaves no process, mount, bridge, cgroup or iptables rule behind when the process that started the cluster is SIGKILLed', async () => {
     const images = await buildImages(['pause']);
-    const stateDir = mkdtempSync(path.join(os.tmpdir(), 'alma-rn-sigkill-state-'));
+    const stateDir = mkdtempSync(path.join(os.tmpdir(), 'alma-sigkill-state-'));
     const child = spawn(
       process.execPath,
       [
@@ -64,16 +64,25 @@ describe('real node: removal after SIGKILL', () => {
       ],
       { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
     );
-    const exited = new Promise((r) => child.once('exit', r));
-    await waitFor(
-      `the cluster of pid ${child.pid} to run a pod (state ${stateDir})`,
-      async () => {
-        if (child.exitCode !== null) throw new Error(`real-node-main exited with ${child.exitCode}`);
-        return existsSync(path.join(stateDir, 'ready'));
-      },
-      300_000,
-      500,
-    );
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    let ready = false;
+    // A start that fails ends the wait at once, with the child's exit code.
+    const startFailed = exited.then((code) => {
+      if (!ready)
+        throw new Error(
+          `real-node-main exited with ${code} before its cluster ran a pod (its output is above)`,
+        );
+    });
+    await Promise.race([
+      waitFor(
+        `the cluster of pid ${child.pid} to run a pod (state ${stateDir})`,
+        async () => existsSync(path.join(stateDir, 'ready')),
+        300_000,
+        500,
+      ),
+      startFailed,
+    ]);
+    ready = true;
     const runDir = readFileSync(path.join(stateDir, 'run-dir'), 'utf8').trim();
     const before = await realNodeLeftovers(runDir);
     assert.ok(
@@ -240,7 +249,8 @@ describe('real node: the product as a cluster runs it', () => {
           managed: {
             image: overrides.image ?? images.oracle.ref,
             ...(overrides.imagePullSecrets ? { imagePullSecrets: overrides.imagePullSecrets } : {}),
-            resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
+            // The operator refuses less than 2Gi (Oracle 19c needs it); the stand-in uses a few MiB.
+            resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '2Gi' } },
             adminPasswordSecret: 'alma-db-admin',
           },
           schemaPasswordSecret: 'alma-schema',

@@ -174,8 +174,9 @@ export class ControlPlane {
     return file;
   }
 
-  async stop(): Promise<void> {
-    for (const p of [...this.processes].reverse()) await p.stop();
+  /** `graceMs`: how long each process gets after SIGTERM (a throwaway cluster needs little). */
+  async stop(graceMs?: number): Promise<void> {
+    for (const p of [...this.processes].reverse()) await p.stop(graceMs);
     if (this.processes.length > 0) await rm(this.info.dir, { recursive: true, force: true });
   }
 }

@@ -54,20 +54,21 @@ unmount_under() { # every mount point under $1, deepest first
 }
 
 sweep_iptables() { # the chains kube-proxy and the kubelet make (KUBE-*), and CNI's (CNI-*)
-  local ipt t line chain
+  local ipt t rules chains
   for ipt in iptables ip6tables; do
-    command -v $ipt >/dev/null || continue
+    command -v $ipt-restore >/dev/null || continue
     for t in filter nat mangle raw; do
-      $ipt -t $t -S >/dev/null 2>&1 || continue
-      while read -r line; do
-        eval "$ipt -w -t $t ${line/#-A/-D}" 2>/dev/null
-      done < <($ipt -t $t -S 2>/dev/null | grep -E '^-A (INPUT|OUTPUT|FORWARD|PREROUTING|POSTROUTING) .*-j (KUBE-|CNI-)')
-      for chain in $($ipt -t $t -S 2>/dev/null | awk '$1 == "-N" && $2 ~ /^(KUBE-|CNI-)/ { print $2 }'); do
-        $ipt -w -t $t -F "$chain" 2>/dev/null
-      done
-      for chain in $($ipt -t $t -S 2>/dev/null | awk '$1 == "-N" && $2 ~ /^(KUBE-|CNI-)/ { print $2 }'); do
-        $ipt -w -t $t -X "$chain" 2>/dev/null
-      done
+      rules=$($ipt -w -t $t -S 2>/dev/null) || continue
+      chains=$(awk '$1 == "-N" && $2 ~ /^(KUBE-|CNI-)/ { print $2 }' <<<"$rules")
+      [ -n "$chains" ] || grep -qE -- '-j (KUBE-|CNI-)' <<<"$rules" || continue
+      # One iptables-restore per table (each iptables call costs a full ruleset round trip).
+      {
+        echo "*$t"
+        grep -E '^-A (INPUT|OUTPUT|FORWARD|PREROUTING|POSTROUTING) .*-j (KUBE-|CNI-)' <<<"$rules" | sed 's/^-A/-D/'
+        for c in $chains; do echo "-F $c"; done
+        for c in $chains; do echo "-X $c"; done
+        echo COMMIT
+      } | $ipt-restore -w --noflush 2>&1 | sed "s/^/$ipt-restore -t $t: /"
     done
   done
   if command -v nft >/dev/null; then
@@ -82,7 +83,9 @@ sweep_run() { # one run's leftovers, by its directory /tmp/alma-rn-<id>
   kill_by_cmdline "$dir"
   empty_cgroups "$id"
   kill_by_cmdline "$dir"
+  log "processes gone"
   unmount_under "$dir"
+  log "unmounted"
   local bridge="arn${id#alma-rn-}"
   for veth in $(ip -o link show master "$bridge" 2>/dev/null | awk -F': ' '{ print $2 }' | cut -d@ -f1); do
     ip link del "$veth" 2>/dev/null
@@ -103,7 +106,7 @@ owner_gone() { # a run directory whose test process no longer lives (another wai
   owner=$(cat "$1/.owner" 2>/dev/null) || return 0
   ! kill -0 "$owner" 2>/dev/null
 }
-for dir in "$prefix"*; do
+for dir in "$prefix"[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]; do
   [ -d "$dir" ] && [ "$dir" != "$own_dir" ] && owner_gone "$dir" && sweep_run "$dir"
 done
 # Bridges of runs whose directory is already gone.

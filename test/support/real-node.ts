@@ -299,8 +299,18 @@ export async function startRealCluster(opts: RealClusterOptions): Promise<RealCl
   const processes: ManagedProcess[] = [];
   let cp: ControlPlane | undefined;
   const stop = async () => {
-    for (const p of [...processes].reverse()) await p.stop(10_000);
-    await cp?.stop();
+    // The children are unref'd: keep the event loop alive while they stop.
+    const keepAlive = setInterval(() => undefined, 1000);
+    try {
+      await stopAll();
+    } finally {
+      clearInterval(keepAlive);
+    }
+  };
+  const stopAll = async () => {
+    // Nothing here holds data worth a graceful shutdown; the cleaner removes what is left.
+    for (const p of [...processes].reverse()) await p.stop(2000);
+    await cp?.stop(2000);
     if (cleanerPid) {
       process.kill(cleanerPid, 'SIGUSR1');
       const pid = cleanerPid;

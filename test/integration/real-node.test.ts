@@ -163,6 +163,8 @@ describe('real node: the product as a cluster runs it', () => {
       '--set=image.pullPolicy=Never',
       `--set=controller.podBlockedTimeout=${BLOCKED_TIMEOUT_S}s`,
       '--set=controller.logLevel=debug',
+      // One replica: the SIGKILL test kills "the" controller; leader election stays on (the chart's default).
+      '--set=replicaCount=1',
       '--wait',
       '--timeout=4m',
     ]);

@@ -259,6 +259,8 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
           // On loopback no pod could use the `kubernetes` Service's endpoint: keep none.
           `--endpoint-reconciler-type=${opts.bindAddress ? 'lease' : 'none'}`,
           // kubectl logs/exec: the API server authenticates to the kubelets with the admin certificate.
+          // Reach kubelets by their InternalIP (the bridge address), never by resolving a name in DNS.
+          '--kubelet-preferred-address-types=InternalIP',
           `--kubelet-client-certificate=${path.join(pki.dir, 'admin.crt')}`,
           `--kubelet-client-key=${path.join(pki.dir, 'admin.key')}`,
           `--secure-port=${apiPort}`,

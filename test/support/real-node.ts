@@ -34,6 +34,7 @@ import {
   type ControlPlane,
 } from './control-plane.js';
 import { startManagedProcess, type ManagedProcess } from './processes.js';
+import { CLUSTER_DOMAIN, startClusterDns } from './cluster-dns.js';
 
 const run = promisify(execFile);
 const CLEANER = path.join(import.meta.dirname, 'real-node-cleaner.sh');
@@ -252,6 +253,9 @@ function kubeletConfig(o: {
     'imageGCHighThresholdPercent: 100',
     'imageGCLowThresholdPercent: 99',
     'resolvConf: ""',
+    // The harness's DNS (cluster-dns.ts): Service names only, nothing forwarded.
+    `clusterDNS: [${o.hostIp}]`,
+    `clusterDomain: ${CLUSTER_DOMAIN}`,
     'staticPodPath: ""',
     `podLogsDir: ${JSON.stringify(path.join(o.dir, 'pod-logs'))}`,
     `volumePluginDir: ${JSON.stringify(path.join(o.dir, 'volume-plugins'))}`,
@@ -298,6 +302,7 @@ export async function startRealCluster(opts: RealClusterOptions): Promise<RealCl
   await startCleaner(runDir);
   const processes: ManagedProcess[] = [];
   let cp: ControlPlane | undefined;
+  let dns: { stop(): Promise<void> } | undefined;
   const stop = async () => {
     // The children are unref'd: keep the event loop alive while they stop.
     const keepAlive = setInterval(() => undefined, 1000);
@@ -310,6 +315,7 @@ export async function startRealCluster(opts: RealClusterOptions): Promise<RealCl
   const stopAll = async () => {
     // Nothing here holds data worth a graceful shutdown; the cleaner removes what is left.
     for (const p of [...processes].reverse()) await p.stop(2000);
+    await dns?.stop();
     await cp?.stop(2000);
     if (cleanerPid) {
       process.kill(cleanerPid, 'SIGUSR1');
@@ -366,6 +372,7 @@ export async function startRealCluster(opts: RealClusterOptions): Promise<RealCl
     });
     const kubeconfig = cp.kubeconfigPath;
     note(`control plane at ${cp.info.server}`);
+    dns = await startClusterDns(cp.kubeConfig, hostIp);
 
     const schedulerPort = await freePort();
     const schedulerConfig = path.join(runDir, 'kube-scheduler.yaml');

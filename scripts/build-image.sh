@@ -19,7 +19,9 @@
 #           impdp (test/support/fake-impdp) run by the Node the init container copied in. It has
 #           no Node of its own, as Oracle's image has none.
 #   all     all three.
-#   --print-inputs app   list the files whose contents key the app image, and exit.
+#   --print-inputs   list the files whose contents key the app image, and exit.
+#   --print-refs     print `REF <target> <image ref>` for the targets without building anything
+#                    (the refs are content keys: a changed input gives a new ref).
 #
 # Output: logs on stderr; on stdout one line per target, tab-separated, the last lines:
 #   IMAGE <target> <image ref> <OCI archive path>
@@ -81,10 +83,12 @@ app_inputs() {
 }
 
 targets=()
+PRINT_REFS=0
 for arg in "$@"; do
   case "$arg" in
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     --print-inputs) app_inputs | LC_ALL=C sort; exit 0 ;;
+    --print-refs) PRINT_REFS=1 ;;
     app|pause|oracle) targets+=("$arg") ;;
     all) targets+=(app pause oracle) ;;
     *) die "unknown target '$arg' (targets: app, pause, oracle, all; --help)" 2 ;;
@@ -109,35 +113,36 @@ MOZILLA_CA_DIR=/usr/share/ca-certificates/mozilla
 MIRROR="${ALMA_DEBIAN_MIRROR:-$( (grep -rhoE '(URIs:|deb) +https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null || true) | head -1 | awk '{print $2}')}"
 [ -n "$MIRROR" ] || die "no Debian mirror found in the apt sources: set ALMA_DEBIAN_MIRROR" 3
 
-mkdir -p "$IMAGES/archives" "$IMAGES/work"
-exec 9>"$IMAGES/.lock"
-flock 9 # one build at a time per cache (parallel test runs share it)
-
-# Storage: a buildah store of our own under the cache; overlay unless it does not work here.
-DRIVER="${ALMA_IMAGE_STORAGE_DRIVER:-}"
-[ -n "$DRIVER" ] || DRIVER="$(cat "$IMAGES/storage-driver" 2>/dev/null || true)"
 bh() { "$BUILDAH" --root "$IMAGES/storage-$DRIVER" --runroot "$IMAGES/run-$DRIVER" --storage-driver "$DRIVER" "$@"; }
-if [ -z "$DRIVER" ]; then
-  DRIVER=overlay
-  if ! out=$(bh images 2>&1); then log "overlay storage does not work here ($out); using vfs"; DRIVER=vfs; fi
-  echo "$DRIVER" > "$IMAGES/storage-driver"
-fi
 have_image() { bh inspect --type image "$1" >/dev/null 2>&1; }
 
 WORK_CTRS=()
 WORK_DIRS=()
+DEBOOTSTRAP_TARGET=
 cleanup() {
+  # debootstrap mounts proc and sys inside its target while it runs: never leave them behind.
+  if [ -n "$DEBOOTSTRAP_TARGET" ]; then umount -R "$DEBOOTSTRAP_TARGET/proc" "$DEBOOTSTRAP_TARGET/sys" 2>/dev/null || true; fi
   for c in "${WORK_CTRS[@]}"; do bh rm "$c" >/dev/null 2>&1 || true; done
   for d in "${WORK_DIRS[@]}"; do rm -rf "$d"; done
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT
 new_ctr() { local c; c=$(bh from --pull=never "$1"); WORK_CTRS+=("$c"); echo "$c"; }
 commit() { bh commit --quiet --rm "$1" "$2" >/dev/null; }
 workdir() { local d; d=$(mktemp -d "$IMAGES/work/$1.XXXXXX"); WORK_DIRS+=("$d"); echo "$d"; }
 timed() { local t0=$SECONDS; "$@"; log "$1 took $((SECONDS - t0)) s"; }
 
 ARCH="$(dpkg --print-architecture)"
-NODE_SHA="$(sha256sum < "$NODE_BIN" | cut -c1-64)"
+# The Node binary is ~100 MB: remember its hash by (size, mtime, inode) instead of re-reading it.
+node_sha() {
+  local stamp memo="$IMAGES/node-sha256"
+  stamp="$NODE_BIN $(stat -c '%s %Y %i' "$NODE_BIN")"
+  if [ -f "$memo" ] && [ "$(head -1 "$memo")" = "$stamp" ]; then sed -n 2p "$memo"; return; fi
+  mkdir -p "$IMAGES"
+  { echo "$stamp"; sha256sum < "$NODE_BIN" | cut -c1-64; } > "$memo.$$" && mv "$memo.$$" "$memo"
+  sed -n 2p "$memo"
+}
+NODE_SHA="$(node_sha)"
 NODE_LIBS="$(ldd "$NODE_BIN" | awk '/=> \//{print $3} /^\t\/[^ ]+ \(/{print $1}')"
 KEY_ROOTFS="$(echo "rootfs $ROOTFS_RECIPE $SUITE minbase $ARCH $MIRROR" | sha)"
 KEY_BUILD="$(echo "build $BUILD_BASE_RECIPE $KEY_ROOTFS $NODE_SHA $(sha256sum < "$NPM_DIR/package.json") $(sha256sum < "$MACHINE_CA")" | sha)"
@@ -154,12 +159,12 @@ make_rootfs() {
   local c mnt
   c=$(new_ctr scratch); mnt=$(bh mount "$c")
   log "debootstrap --variant=minbase $SUITE from $MIRROR"
-  # debootstrap mounts proc and sys inside the target while it runs; unmount them on any exit.
+  DEBOOTSTRAP_TARGET=$mnt
   if ! "$DEBOOTSTRAP" --variant=minbase --arch="$ARCH" "$SUITE" "$mnt" "$MIRROR" > "$IMAGES/work/debootstrap.log" 2>&1; then
-    umount -R "$mnt/proc" "$mnt/sys" 2>/dev/null || true
     tail -20 "$IMAGES/work/debootstrap.log" >&2
     die "debootstrap failed (log: $IMAGES/work/debootstrap.log); is $MIRROR reachable? (ALMA_DEBIAN_MIRROR)"
   fi
+  DEBOOTSTRAP_TARGET=
   rm -rf "$mnt"/var/cache/apt/archives/*.deb "$mnt"/var/lib/apt/lists/* "$mnt"/dev/* "$mnt"/debootstrap
   bh umount "$c" >/dev/null
   bh config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --cmd /bin/bash \
@@ -229,10 +234,14 @@ emit() { printf 'IMAGE\t%s\t%s\t%s\n' "$1" "$2" "$(archive_path "$1" "$2")"; }
 # done_already <target> <ref>: archive there (and so the image was built from these inputs).
 done_already() { [ -f "$(archive_path "$1" "$2")" ]; }
 
-build_app() {
-  local key ref
+app_ref() {
+  local key
   key="$(echo "app $APP_RECIPE $KEY_BUILD $KEY_RUNTIME $(app_inputs | LC_ALL=C sort | { mapfile -t f; hash_files "${f[@]}"; })" | sha)"
-  ref="localhost/alma-restore-operator:test-${key:0:16}"
+  echo "localhost/alma-restore-operator:test-${key:0:16}"
+}
+
+build_app() {
+  local ref; ref=$(app_ref)
   if ! done_already app "$ref"; then
     ensure "$REF_ROOTFS" make_rootfs
     ensure "$REF_BUILD" make_build_base
@@ -253,9 +262,8 @@ build_app() {
 }
 
 # A stand-in: a Containerfile in test/images/<dir>, its context assembled in a work dir.
-build_standin() { # build_standin <target> <image name> <key> <context filler function> [base ref]
-  local target=$1 name=$2 key=$3 fill=$4 base=${5:-} ref ctx
-  ref="localhost/$name:${key:0:16}"
+build_standin() { # build_standin <target> <ref> <context filler function> [base ref]
+  local target=$1 ref=$2 fill=$3 base=${4:-} ctx
   if ! done_already "$target" "$ref"; then
     [ -z "$base" ] || ensure "$REF_ROOTFS" make_rootfs
     if ! have_image "$ref"; then
@@ -288,14 +296,36 @@ standin_key() { # standin_key <recipe> <dirs...>: hash of every file under the d
   echo "$recipe $GCC_ID $KEY_ROOTFS $(cd "$REPO" && find "$@" -type f | LC_ALL=C sort | { mapfile -t f; hash_files "${f[@]}"; })" | sha
 }
 
+pause_ref() { echo "localhost/alma-standin-pause:$(standin_key "pause $PAUSE_RECIPE" test/images/pause | cut -c1-16)"; }
+oracle_ref() {
+  echo "localhost/alma-standin-oracle-database:$(standin_key "oracle $ORACLE_RECIPE" test/images/oracle-standin \
+    test/support/fake-impdp test/fixtures/datapump | cut -c1-16)"
+}
+
+if [ "$PRINT_REFS" = 1 ]; then
+  for t in "${targets[@]}"; do printf 'REF\t%s\t%s\n' "$t" "$("${t}_ref")"; done
+  exit 0
+fi
+mkdir -p "$IMAGES/archives" "$IMAGES/work"
+exec 9>"$IMAGES/.lock"
+flock 9 # one build at a time per cache (parallel test runs share it)
+
+# Storage: a buildah store of our own under the cache; overlay unless it does not work here.
+DRIVER="${ALMA_IMAGE_STORAGE_DRIVER:-}"
+[ -n "$DRIVER" ] || DRIVER="$(cat "$IMAGES/storage-driver" 2>/dev/null || true)"
+if [ -z "$DRIVER" ]; then
+  DRIVER=overlay
+  if ! out=$(bh images 2>&1); then log "overlay storage does not work here ($out); using vfs"; DRIVER=vfs; fi
+  echo "$DRIVER" > "$IMAGES/storage-driver"
+fi
+# Working containers left by a killed run (we hold the lock: none is anyone else's).
+bh rm --all >/dev/null 2>&1 || true
 t_start=$SECONDS
 for t in "${targets[@]}"; do
   case "$t" in
     app) build_app ;;
-    pause) build_standin pause alma-standin-pause "$(standin_key "pause $PAUSE_RECIPE" test/images/pause)" fill_pause ;;
-    oracle) build_standin oracle alma-standin-oracle-database \
-      "$(standin_key "oracle $ORACLE_RECIPE" test/images/oracle-standin test/support/fake-impdp test/fixtures/datapump)" \
-      fill_oracle "$REF_ROOTFS" ;;
+    pause) build_standin pause "$(pause_ref)" fill_pause ;;
+    oracle) build_standin oracle "$(oracle_ref)" fill_oracle "$REF_ROOTFS" ;;
   esac
 done
 log "done in $((SECONDS - t_start)) s (storage: $DRIVER under $IMAGES)"

@@ -457,6 +457,20 @@ const postImport = obj(
     webhookSecret: secretName(
       'key "url", where the verify step POSTs its summary (instead of the vendor script\'s e-mail).',
     ),
+    inventory: obj(
+      'Checks of the data inventory (bib records, items, users, loans, ...) that the verify step counts.',
+      {
+        bibRecordsTolerance: num(
+          'Allowed relative difference of the active bib records from the declared bibRecords before a warning. Default 0.1.',
+          { minimum: 0, maximum: 1, default: 0.1 },
+        ),
+        dropTolerance: num(
+          "A drop beyond this share of the same institution's previous Succeeded restore, in any area, is a warning. Default 0.02.",
+          { minimum: 0, maximum: 1, default: 0.02 },
+        ),
+      },
+      { default: {} },
+    ),
   },
   { default: {} },
 );
@@ -657,6 +671,15 @@ const status = obj('Observed state, written by the controller.', {
       }),
     ),
     warnings: arr('Doubts about explicit size overrides.', str('One warning.')),
+    basis: obj("Where the figures came from: a previous restore's measurements or the vendor's rule.", {
+      staging: str('Basis of the staging size.'),
+      tablespaces: str('Basis of the tablespace sizes.'),
+      importTime: str('Basis of the import estimate.'),
+    }),
+    importEstimate: obj('Expected import time, from the previous restore of the same institutions.', {
+      seconds: int('Seconds.', { format: 'int64' }),
+      text: str('The same, in words, with its source.'),
+    }),
   }),
   steps: obj('Per step state.', {
     fetch: stepStatus('fetch'),
@@ -694,6 +717,43 @@ const status = obj('Observed state, written by the controller.', {
       usedBytes: int('Used bytes.', { format: 'int64' }),
       allocatedBytes: int('Allocated bytes (datafiles).', { format: 'int64' }),
       maxBytes: int('Bytes reachable by autoextend.', { format: 'int64' }),
+    }),
+  ),
+  inventory: arr(
+    "The data inventory the verify step counted, per institution, with the baseline restore's figures.",
+    obj('One institution.', {
+      institutionId: str('Alma institution id.'),
+      exact: bool('The counts are exact COUNTs, not estimates.'),
+      baseline: str('namespace/name of the restore compared with.'),
+      areas: arr(
+        'Per area.',
+        obj('One area.', {
+          area: str('bibActive, bibDeleted, holdings, authorities, physicalItems, portfolios, ...'),
+          count: int('Rows counted.', { format: 'int64' }),
+          notInDelivery: bool('The table or a column is not in this delivery.'),
+          previous: int("The baseline restore's figure.", { format: 'int64' }),
+          change: num('(count - previous) / previous.'),
+        }),
+      ),
+    }),
+  ),
+  history: arr(
+    'The previous Succeeded restore of each institution: the baseline for sizing and for the inventory comparison.',
+    obj('One institution.', {
+      institutionId: str('Alma institution id.'),
+      restore: str('namespace/name of the earlier restore.'),
+      completedAt: str('When it succeeded.', { format: 'date-time' }),
+      bibActive: int('Its active bib records.', { format: 'int64' }),
+      dumpBytes: int('Its extracted dump bytes.', { format: 'int64' }),
+      tablespaceUsedBytes: int('Bytes used in its tablespace at the end.', { format: 'int64' }),
+      importSeconds: int("Its import step's duration.", { format: 'int64' }),
+      figures: arr(
+        'Its inventory.',
+        obj('One area.', {
+          area: str('Area.'),
+          count: int('Rows counted.', { format: 'int64' }),
+        }),
+      ),
     }),
   ),
   lastRetry: str('The value of the almarestore.io/retry annotation the controller last acted on.'),

@@ -4,7 +4,8 @@
  * 54321, the staging volume at the directory objects' path, port 1521, the probes) so a test can
  * show what the real container would see, and that prepare fails cleanly against it.
  *
- *   serve [port]          listen on 0.0.0.0:<port> (default 1521) and close every connection at
+ *   serve [port] [addr]   listen on <addr>:<port> (default 0.0.0.0:1521, in the pod's network
+ *                         namespace; tests on the host pass 127.0.0.1) and close every connection at
  *                         once: a client gets end-of-file before any Oracle Net packet, so
  *                         node-oracledb fails with NJS-500/NJS-521 and the steps report
  *                         DatabaseUnreachable. Listening (rather than not) gives the headless
@@ -43,21 +44,25 @@ static int port_arg(int argc, char **argv) {
   return argc > 2 ? atoi(argv[2]) : 1521;
 }
 
-static int serve(int port) {
+static int serve(int port, const char *address) {
   signal(SIGTERM, on_stop);
   signal(SIGINT, on_stop);
   signal(SIGPIPE, SIG_IGN);
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY)};
+  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port)};
+  if (inet_pton(AF_INET, address, &addr.sin_addr) != 1) {
+    fprintf(stderr, "alma-standin-oracle: not an IPv4 address: %s\n", address);
+    return 64;
+  }
   if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(fd, 64) < 0) {
     fprintf(stderr, "alma-standin-oracle: cannot listen on port %d: %s\n", port, strerror(errno));
     return 1;
   }
-  printf("alma-standin-oracle: STAND-IN, not a database: listening on 0.0.0.0:%d as uid %d gid %d; "
+  printf("alma-standin-oracle: STAND-IN, not a database: listening on %s:%d as uid %d gid %d; "
          "every connection is closed at once (no Oracle Net)\n",
-         port, (int)getuid(), (int)getgid());
+         address, port, (int)getuid(), (int)getgid());
   fflush(stdout);
   for (;;) {
     struct sockaddr_in peer;
@@ -159,9 +164,9 @@ static int check_readable(const char *root) {
 
 int main(int argc, char **argv) {
   const char *mode = argc > 1 ? argv[1] : "serve";
-  if (strcmp(mode, "serve") == 0) return serve(port_arg(argc, argv));
+  if (strcmp(mode, "serve") == 0) return serve(port_arg(argc, argv), argc > 3 ? argv[3] : "0.0.0.0");
   if (strcmp(mode, "status") == 0) return status(port_arg(argc, argv));
   if (strcmp(mode, "check-readable") == 0) return check_readable(argc > 2 ? argv[2] : "/opt/oracle/staging");
-  fprintf(stderr, "usage: alma-standin-oracle serve [port] | status [port] | check-readable [dir]\n");
+  fprintf(stderr, "usage: alma-standin-oracle serve [port] [addr] | status [port] | check-readable [dir]\n");
   return 64;
 }

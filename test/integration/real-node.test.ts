@@ -23,11 +23,12 @@ import {
 } from '../support/real-node.js';
 import {
   buildImages,
+  splitRef,
   type BuiltImage,
   type ImageTarget,
   ORACLE_STANDIN,
   parseReadableReport,
-} from '../support/real-node-images.js';
+} from '../support/images.js';
 import { cachedDelivery, containerPids, kubectl, type CachedDelivery } from '../support/real-node-tools.js';
 import { startSshd, type SshdServer } from '../support/sshd.js';
 import { CHART_DIR, findHelm, run } from '../support/chart-tools.js';
@@ -147,10 +148,7 @@ describe('real node: the product as a cluster runs it', () => {
       listenAddress: cluster.hostIp,
     });
     t = Date.now();
-    const [repo, tag] = [
-      images.app.ref.slice(0, images.app.ref.lastIndexOf(':')),
-      images.app.ref.slice(images.app.ref.lastIndexOf(':') + 1),
-    ];
+    const { repository: repo, tag } = splitRef(images.app.ref);
     await run(findHelm(), [
       'install',
       'alma-restore-operator',

@@ -5,7 +5,7 @@
 // If this process is killed hard, the real node's cleaner still removes the cluster.
 import { mkdirSync, copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildImages } from './real-node-images.js';
+import { buildImages } from './images.js';
 import { startRealCluster } from './real-node.js';
 
 const stateDir = process.argv[2];

@@ -184,7 +184,24 @@ describe('real node: the product as a cluster runs it', () => {
   // The node has 2 CPUs: each test's pods (database stand-in, steps) go with its namespace.
   const namespaces: string[] = [];
   afterEach(async () => {
-    for (const ns of namespaces.splice(0)) await core.deleteNamespace({ name: ns }).catch(() => undefined);
+    for (const ns of namespaces.splice(0)) {
+      await core.deleteNamespace({ name: ns }).catch(() => undefined);
+      // Gone, with its pods: the next test's pods must fit (a pod found unschedulable waits for
+      // the scheduler's next retry, minutes later).
+      await waitFor(
+        `namespace ${ns} to be deleted`,
+        async () => {
+          try {
+            await core.readNamespace({ name: ns });
+            return false;
+          } catch (err) {
+            return (err as { code?: number }).code === 404;
+          }
+        },
+        180_000,
+        1000,
+      );
+    }
   });
 
   async function controllerPod(): Promise<k8s.V1Pod> {

@@ -85,6 +85,12 @@ export function registerControllerCommand(program: Command): void {
         .argParser(durationMs('--database-ready-timeout'))
         .default(90 * 60_000, '90m'),
     )
+    .option(
+      '--pod-blocked-timeout <duration>',
+      'fail a step (or the managed database) whose pod stays blocked this long: image pull, Secret, scheduling (e.g. 10m)',
+      durationMs('--pod-blocked-timeout'),
+      10 * 60_000,
+    )
     .option('--runner-image <image>', 'image of the step Jobs (default: $RUNNER_IMAGE)')
     .option('--workers <n>', 'reconciles in flight at once (different restores)', positiveInt('--workers'), 2)
     .action(async (opts) => {
@@ -121,6 +127,7 @@ export function registerControllerCommand(program: Command): void {
         maxConcurrentPerDatabase: opts.maxConcurrentPerDatabase,
         pvcBindTimeoutMs: opts.pvcBindTimeout,
         databaseReadyTimeoutMs: opts.databaseReadyTimeout,
+        podBlockedTimeoutMs: opts.podBlockedTimeout,
         runnerImage,
       };
       await checkApiServer(kc, source, options.watchNamespaces);

@@ -169,10 +169,25 @@ export async function startManager(
       },
       log,
     );
+    // Pods only wake their restore: a step or database pod that gets stuck (pod-blockers.ts).
+    const pods = startInformer<k8s.V1Pod>(
+      kc,
+      {
+        name: `pods${ns ? `/${ns}` : ''}`,
+        path: ns ? `/api/v1/namespaces/${ns}/pods` : '/api/v1/pods',
+        labelSelector: selector,
+        list: () =>
+          ns
+            ? core.listNamespacedPod({ namespace: ns, labelSelector: selector })
+            : core.listPodForAllNamespaces({ labelSelector: selector }),
+        onObject: enqueueOwner,
+      },
+      log,
+    );
     restoreCaches.push(restores);
     jobCaches.push(jobs);
     secretCaches.push(secrets);
-    informers.push(restores, jobs, claims, statefulSets, secrets);
+    informers.push(restores, jobs, claims, statefulSets, secrets, pods);
   }
 
   const merged = <T extends k8s.KubernetesObject>(caches: RunningInformer<T>[]): RunningInformer<T> => ({

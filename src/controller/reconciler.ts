@@ -39,6 +39,8 @@ import { setCondition, stepConditionType, type ConditionInput } from '../api/con
 import { bindsOnFirstConsumer, latestWarning, terminatedState } from './child-reads.js';
 import { ensureChildren, releaseChildren } from './children.js';
 import { PLANNING_RECHECK_MS, checkPlanning, type PlanningProblem } from './planning.js';
+import { decideBlocker } from './pod-blockers.js';
+import { findPodBlocker } from './pod-blocker-check.js';
 
 export const FINALIZER = 'almarestore.io/cleanup';
 export const RETRY_ANNOTATION = 'almarestore.io/retry';
@@ -54,6 +56,8 @@ export interface ControllerOptions {
   databaseReadyTimeoutMs: number;
   /** The image the step Jobs run (the controller's own). */
   runnerImage: string;
+  /** How long a step or database pod may stay blocked (image, Secret, scheduling) before the restore fails. */
+  podBlockedTimeoutMs: number;
 }
 
 export interface TablespaceGuardHook {
@@ -358,6 +362,8 @@ export class Reconciler {
         this.apps.readNamespacedStatefulSet({ namespace: ns, name: desired.databaseStatefulSet }),
       );
       if ((sts?.status?.readyReplicas ?? 0) < 1) {
+        const blocked = await this.databasePodBlocked(restore, desired.databaseStatefulSet);
+        if (blocked) return blocked;
         if (waited > this.deps.options.databaseReadyTimeoutMs) {
           const why = await latestWarning(this.core, ns, 'Pod', `${desired.databaseStatefulSet}-0`);
           return this.fail(
@@ -446,6 +452,8 @@ export class Reconciler {
     // The step's live progress (its log tail); the last one it reported stays after it ends.
     const live = await readStepProgress(this.core, ns, jobName, step);
     if (!complete && !failed) {
+      const blocked = await this.stepPodBlocked(restore, step, jobName, attempt);
+      if (blocked) return blocked;
       const changes = liveProgressChanges(restore.status ?? {}, restore.status!.phase!, step, live);
       if (changes) {
         if ((changes.progress ?? 0) > (restore.status?.progress ?? 0)) this.markProgress(restore);
@@ -463,16 +471,21 @@ export class Reconciler {
     const seconds = (new Date(finished).getTime() - new Date(started).getTime()) / 1000;
 
     if (failed || !decoded.ok || decoded.result.outcome === 'Failed') {
+      const oom = !decoded.ok && terminated?.reason === 'OOMKilled';
       const reason = decoded.ok
         ? decoded.result.reason
-        : failed?.reason === 'DeadlineExceeded'
-          ? 'DeadlineExceeded'
-          : 'ResultMissing';
+        : oom
+          ? 'OOMKilled'
+          : failed?.reason === 'DeadlineExceeded'
+            ? 'DeadlineExceeded'
+            : 'ResultMissing';
       const message = decoded.ok
         ? decoded.result.message
-        : failed?.reason === 'DeadlineExceeded'
-          ? `Job ${jobName} ran longer than its deadline (${job.spec?.activeDeadlineSeconds}s): raise spec.steps.${step}DeadlineSeconds and set the ${RETRY_ANNOTATION} annotation`
-          : `${decoded.error}${terminated?.message ? '' : failed?.message ? ` (Job: ${failed.message})` : ''}${terminated?.exitCode !== undefined ? ` (exit code ${terminated.exitCode})` : ''}`;
+        : oom
+          ? `Job ${jobName}: container ${step} was killed by its memory limit (${job.spec?.template.spec?.containers[0]?.resources?.limits?.memory ?? 'unset'})`
+          : failed?.reason === 'DeadlineExceeded'
+            ? `Job ${jobName} ran longer than its deadline (${job.spec?.activeDeadlineSeconds}s): raise spec.steps.${step}DeadlineSeconds and set the ${RETRY_ANNOTATION} annotation`
+            : `${decoded.error}${terminated?.message ? '' : failed?.message ? ` (Job: ${failed.message})` : ''}${terminated?.exitCode !== undefined ? ` (exit code ${terminated.exitCode})` : ''}`;
       this.deps.metrics.stepDuration.observe({ step, outcome: 'Failed' }, seconds);
       const stepStatus: StepStatus = {
         phase: 'Failed',
@@ -533,6 +546,87 @@ export class Reconciler {
           ]
         : []),
     ]);
+  }
+
+  /**
+   * A step pod that cannot run (pod-blockers.ts) is shown at once (step message, step condition,
+   * Warning Event) and fails the step once it outlasts --pod-blocked-timeout; the Job is then
+   * deleted so that a pod scheduled later cannot run a step the restore has given up on.
+   */
+  private async stepPodBlocked(
+    restore: AlmaRestore,
+    step: StepName,
+    jobName: string,
+    attempt: number,
+  ): Promise<ReconcileResult | undefined> {
+    const ns = restore.metadata.namespace!;
+    const { pending, blocker } = await findPodBlocker(this.core, ns, `job-name=${jobName}`);
+    const prior = restore.status?.steps?.[step] ?? { phase: 'Running' as const, jobName, attempt };
+    if (!blocker) {
+      // Unblocked (e.g. the image was loaded): drop the stale blocker from the step.
+      if (prior.reason && prior.phase === 'Running') {
+        const { reason: _r, message: _m, ...rest } = prior;
+        const message = `Job ${jobName} running (attempt ${attempt})`;
+        await this.writeStatus(restore, { steps: { ...restore.status?.steps, [step]: rest } }, [
+          { type: stepConditionType(step), status: 'Unknown', reason: 'StepRunning', message },
+        ]);
+      }
+      // A pending pod may be stuck in a way only Events show (a volume): look again soon.
+      return pending ? { requeueAfterMs: 10_000 } : undefined;
+    }
+    const verdict = decideBlocker(blocker, this.now(), this.deps.options.podBlockedTimeoutMs);
+    const stepStatus: StepStatus = { ...prior, reason: verdict.reason, message: verdict.message };
+    if (verdict.action === 'fail') {
+      await ignore404(
+        this.batch.deleteNamespacedJob({ namespace: ns, name: jobName, propagationPolicy: 'Background' }),
+      );
+      const finished = NOW_ISO(this.now());
+      return this.fail(restore, step, verdict.reason, verdict.message, {
+        ...stepStatus,
+        phase: 'Failed',
+        completionTime: finished,
+      });
+    }
+    if (prior.message !== verdict.message) {
+      await this.writeStatus(
+        restore,
+        {
+          steps: { ...restore.status?.steps, [step]: stepStatus },
+          progressMessage: `${step}: ${verdict.message}`,
+        },
+        [
+          {
+            type: stepConditionType(step),
+            status: 'Unknown',
+            reason: verdict.reason,
+            message: verdict.message,
+          },
+        ],
+      );
+      await this.deps.events.record(restore, 'Warning', verdict.reason, `${step}: ${verdict.message}`);
+    }
+    return { requeueAfterMs: verdict.recheckAfterMs };
+  }
+
+  /** The managed database pod's blocker, shown and (past the timeout) failing as a step pod's. */
+  private async databasePodBlocked(
+    restore: AlmaRestore,
+    statefulSet: string,
+  ): Promise<ReconcileResult | undefined> {
+    const ns = restore.metadata.namespace!;
+    const selector = `${LABEL.restore}=${restore.metadata.name},${LABEL.component}=database`;
+    const { blocker } = await findPodBlocker(this.core, ns, selector);
+    if (!blocker) return undefined;
+    const verdict = decideBlocker(blocker, this.now(), this.deps.options.podBlockedTimeoutMs);
+    const message = `the Oracle database ${statefulSet} cannot start: ${verdict.message}`;
+    if (verdict.action === 'fail') return this.fail(restore, 'provision', verdict.reason, message);
+    if (restore.status?.progressMessage !== message) {
+      await this.writeStatus(restore, { progressMessage: message }, [
+        { type: 'Provisioned', status: 'False', reason: verdict.reason, message },
+      ]);
+      await this.deps.events.record(restore, 'Warning', verdict.reason, `provision: ${message}`);
+    }
+    return { requeueAfterMs: verdict.recheckAfterMs };
   }
 
   private async guardTablespaces(

@@ -44,6 +44,7 @@ describe('tablespace guard in the controller', () => {
         maxConcurrentPerDatabase: 1,
         pvcBindTimeoutMs: 600_000,
         databaseReadyTimeoutMs: 600_000,
+        podBlockedTimeoutMs: 600_000,
         runnerImage: RUNNER_IMAGE,
       },
       log,

@@ -205,8 +205,9 @@ export class ControlPlane {
     return file;
   }
 
-  async stop(): Promise<void> {
-    for (const p of [...this.processes].reverse()) await p.stop();
+  /** `graceMs`: how long each process gets after SIGTERM (a throwaway cluster needs little). */
+  async stop(graceMs?: number): Promise<void> {
+    for (const p of [...this.processes].reverse()) await p.stop(graceMs);
     if (this.processes.length > 0) await rm(this.info.dir, { recursive: true, force: true });
   }
 }
@@ -217,14 +218,29 @@ export interface StartOptions {
   /** CRDs to install before the controller manager starts (its GC discovers new kinds late). */
   crds?: string[];
   log?: (line: string) => void;
+  /**
+   * Serve and advertise on this address instead of 127.0.0.1: the host side of the real node's
+   * pod bridge (test/support/real-node.ts), so that pods reach the API server through the
+   * `kubernetes` Service, whose endpoint the API server then maintains itself.
+   */
+  bindAddress?: string;
+  /** Where the control plane's directory goes (default: the system temp dir). */
+  parentDir?: string;
+  /** kube-controller-manager's --controllers (default: what the fake-kubelet tests need). */
+  controllers?: string[];
 }
+
+/** The `kubernetes` Service's ClusterIP: the first address of --service-cluster-ip-range. */
+export const SERVICE_CIDR = '10.0.0.0/24';
+export const KUBERNETES_SERVICE_IP = '10.0.0.1';
 
 export async function startControlPlane(opts: StartOptions = {}): Promise<ControlPlane> {
   const binDir = await findBinDir();
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'alma-cp-'));
+  const dir = await mkdtemp(path.join(opts.parentDir ?? os.tmpdir(), 'alma-cp-'));
   const processes: ManagedProcess[] = [];
   try {
-    const pki = await createPki(dir);
+    const host = opts.bindAddress ?? '127.0.0.1';
+    const pki = await createPki(dir, opts.bindAddress ? [opts.bindAddress, KUBERNETES_SERVICE_IP] : []);
     const [etcdClient, etcdPeer, apiPort, kcmPort] = [
       await freePort(),
       await freePort(),
@@ -251,7 +267,7 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
       }),
     );
 
-    const server = `https://127.0.0.1:${apiPort}`;
+    const server = `https://${host}:${apiPort}`;
     const adminKubeconfig = path.join(dir, 'admin.kubeconfig');
     await writeFile(
       adminKubeconfig,
@@ -269,9 +285,15 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
         command: path.join(binDir, 'kube-apiserver'),
         args: [
           `--etcd-servers=http://127.0.0.1:${etcdClient}`,
-          '--bind-address=127.0.0.1',
-          '--advertise-address=127.0.0.1',
-          '--endpoint-reconciler-type=none',
+          `--bind-address=${host}`,
+          `--advertise-address=${host}`,
+          // On loopback no pod could use the `kubernetes` Service's endpoint: keep none.
+          `--endpoint-reconciler-type=${opts.bindAddress ? 'lease' : 'none'}`,
+          // kubectl logs/exec: the API server authenticates to the kubelets with the admin certificate.
+          // Reach kubelets by their InternalIP (the bridge address), never by resolving a name in DNS.
+          '--kubelet-preferred-address-types=InternalIP',
+          `--kubelet-client-certificate=${path.join(pki.dir, 'admin.crt')}`,
+          `--kubelet-client-key=${path.join(pki.dir, 'admin.key')}`,
           `--secure-port=${apiPort}`,
           `--cert-dir=${path.join(dir, 'apiserver-certs')}`,
           `--tls-cert-file=${pki.files.serverCert}`,
@@ -280,9 +302,11 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
           `--service-account-issuer=${server}`,
           `--service-account-key-file=${pki.files.saPub}`,
           `--service-account-signing-key-file=${pki.files.saKey}`,
-          '--service-cluster-ip-range=10.0.0.0/24',
+          `--service-cluster-ip-range=${SERVICE_CIDR}`,
           '--authorization-mode=RBAC',
-          '--disable-admission-plugins=ServiceAccount',
+          // Pods of the real node get their ServiceAccount token (the chart's controller needs it);
+          // without a node, tests create namespaces faster than a default ServiceAccount appears.
+          ...(opts.bindAddress ? [] : ['--disable-admission-plugins=ServiceAccount']),
           '--allow-privileged=true',
         ],
         logFile: path.join(dir, 'kube-apiserver.log'),
@@ -308,7 +332,7 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
             `--kubeconfig=${adminKubeconfig}`,
             `--authentication-kubeconfig=${adminKubeconfig}`,
             `--authorization-kubeconfig=${adminKubeconfig}`,
-            '--controllers=job,garbagecollector,namespace,serviceaccount,serviceaccount-token',
+            `--controllers=${(opts.controllers ?? ['job', 'garbagecollector', 'namespace', 'serviceaccount', 'serviceaccount-token']).join(',')}`,
             '--leader-elect=false',
             `--service-account-private-key-file=${pki.files.saKey}`,
             `--root-ca-file=${pki.files.caCert}`,

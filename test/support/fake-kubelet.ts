@@ -95,6 +95,33 @@ export class FakeKubelet {
     return job!;
   }
 
+  /**
+   * Writes what a kubelet or the scheduler would for a pod that is stuck (image pull, Secret,
+   * OOMKilled, unschedulable): waits for the newest pod matching `labelSelector`, patches its status.
+   */
+  async setPodStatus(
+    namespace: string,
+    labelSelector: string,
+    status: (pod: k8s.V1Pod) => k8s.V1PodStatus,
+    timeoutMs = 60_000,
+  ): Promise<k8s.V1Pod> {
+    let pod: k8s.V1Pod | undefined;
+    await waitFor(
+      `a pod matching ${labelSelector}`,
+      async () => {
+        const pods = await this.core.listNamespacedPod({ namespace, labelSelector });
+        pod = pods.items.find((p) => !p.metadata?.deletionTimestamp);
+        return !!pod;
+      },
+      timeoutMs,
+    );
+    await this.core.patchNamespacedPodStatus(
+      { namespace, name: pod!.metadata!.name!, body: { status: status(pod!) } },
+      merge,
+    );
+    return pod!;
+  }
+
   /** What the PV controller does when a volume is provisioned. */
   async bindClaim(namespace: string, name: string): Promise<void> {
     await waitFor(`PVC ${namespace}/${name}`, async () => {

@@ -63,7 +63,8 @@ async function signedCert(dir: string, base: string, subject: string, ext: strin
   );
 }
 
-export async function createPki(dir: string): Promise<Pki> {
+/** `serverIps`: further addresses the API server is reached at (the pod bridge, the `kubernetes` Service). */
+export async function createPki(dir: string, serverIps: string[] = []): Promise<Pki> {
   await openssl(['genrsa', '-out', 'ca.key', '2048'], dir);
   await openssl(
     ['req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=alma-test-ca', '-days', '2', '-out', 'ca.crt'],
@@ -73,7 +74,7 @@ export async function createPki(dir: string): Promise<Pki> {
     dir,
     'server',
     '/CN=kube-apiserver',
-    'subjectAltName=DNS:localhost,IP:127.0.0.1,DNS:kubernetes,DNS:kubernetes.default\nextendedKeyUsage=serverAuth\n',
+    `subjectAltName=DNS:localhost,IP:127.0.0.1,${serverIps.map((ip) => `IP:${ip},`).join('')}DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n`,
   );
   await signedCert(dir, 'admin', '/O=system:masters/CN=admin', 'extendedKeyUsage=clientAuth\n');
   await openssl(['genrsa', '-out', 'sa.key', '2048'], dir);

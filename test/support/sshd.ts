@@ -18,6 +18,8 @@ export interface SshdOptions {
   /** Password set for the test account (PasswordAuthentication is on only when given). */
   password?: string;
   port?: number;
+  /** Address to listen on; default 127.0.0.1 (the real node's pods use the bridge host address). */
+  listenAddress?: string;
 }
 
 export interface SshdServer {
@@ -27,7 +29,7 @@ export interface SshdServer {
   password: string | undefined;
   /** OpenSSH private key (PEM) authorised for the user. */
   clientPrivateKey: string;
-  /** A known_hosts line for [127.0.0.1]:port. */
+  /** A known_hosts line for [host]:port. */
   knownHostsLine: string;
   /** `SHA256:...` fingerprint of the server's host key. */
   fingerprint: string;
@@ -58,11 +60,11 @@ function ensureTestUser(password: string | undefined): void {
 
 export { freePort };
 
-async function waitForBanner(port: number, timeoutMs = 10_000): Promise<void> {
+async function waitForBanner(host: string, port: number, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
-      const sock = connect(port, '127.0.0.1');
+      const sock = connect(port, host);
       sock.once('data', (d) => {
         sock.destroy();
         resolve(d.toString().startsWith('SSH-'));
@@ -70,7 +72,7 @@ async function waitForBanner(port: number, timeoutMs = 10_000): Promise<void> {
       sock.once('error', () => resolve(false));
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`sshd did not answer on 127.0.0.1:${port}`);
+    if (Date.now() > deadline) throw new Error(`sshd did not answer on ${host}:${port}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -130,13 +132,15 @@ export async function startSshd(options: SshdOptions): Promise<SshdServer> {
   writeFileSync(authorizedKeys, readFileSync(`${clientKey}.pub`));
   chmodSync(authorizedKeys, 0o644);
   const port = options.port ?? (await freePort());
+  // Loopback, or the host side of the real node's pod bridge (pods reach it there).
+  const host = options.listenAddress ?? '127.0.0.1';
   const logFile = path.join(options.dir, 'sshd.log');
   const config = path.join(options.dir, 'sshd_config');
   writeFileSync(
     config,
     [
       `Port ${port}`,
-      'ListenAddress 127.0.0.1',
+      `ListenAddress ${host}`,
       `HostKey ${hostKey}`,
       `AuthorizedKeysFile ${authorizedKeys}`,
       'StrictModes no',
@@ -153,7 +157,7 @@ export async function startSshd(options: SshdOptions): Promise<SshdServer> {
     ].join('\n'),
   );
   const pub = readFileSync(`${hostKey}.pub`, 'utf8').trim().split(/\s+/);
-  const knownHostsLine = `[127.0.0.1]:${port} ${pub[0]} ${pub[1]}`;
+  const knownHostsLine = `[${host}]:${port} ${pub[0]} ${pub[1]}`;
   const fp = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${hostKey}.pub`], { encoding: 'utf8' });
   const fingerprint = fp.split(/\s+/)[1] ?? '';
 
@@ -166,7 +170,7 @@ export async function startSshd(options: SshdOptions): Promise<SshdServer> {
     const c = child;
     c.stderr?.on('data', (d: Buffer) => writeFileSync(logFile, d, { flag: 'a' }));
     c.once('exit', () => live.delete(c));
-    await waitForBanner(port);
+    await waitForBanner(host, port);
   };
   const kill = async () => {
     const c = child;
@@ -185,7 +189,7 @@ export async function startSshd(options: SshdOptions): Promise<SshdServer> {
   };
   await start();
   return {
-    host: '127.0.0.1',
+    host,
     port,
     user: SFTP_TEST_USER,
     password: options.password,

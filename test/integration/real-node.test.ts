@@ -1,0 +1,610 @@
+// End to end on a real node (test/support/real-node.ts): a real kubelet with containerd and runc
+// runs the image built from the Dockerfile; the controller runs as the chart's Deployment (helm
+// install) and reaches the API server through the `kubernetes` Service (kube-proxy, iptables);
+// restores are applied with kubectl. The fetch Job pulls a vendor-shaped 2 GiB delivery from a
+// real sshd on the bridge's host address over the pod network into a local PersistentVolume; the
+// Oracle STAND-IN (test/images/oracle-standin: uid 54321, not a database) reads what was fetched,
+// then prepare fails DatabaseUnreachable against it. Pod blockers, a SIGKILLed controller pod and
+// the impdp engine's init container are shown on the same node. Figures are printed at the end.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import * as k8s from '@kubernetes/client-node';
+import YAML from 'yaml';
+import { KUBERNETES_SERVICE_IP, waitFor } from '../support/control-plane.js';
+import {
+  startRealCluster,
+  realNodeLeftovers,
+  LOCAL_STORAGE_CLASS,
+  type RealCluster,
+} from '../support/real-node.js';
+import {
+  buildImages,
+  splitRef,
+  type BuiltImage,
+  type ImageTarget,
+  ORACLE_STANDIN,
+  parseReadableReport,
+} from '../support/images.js';
+import { cachedDelivery, containerPids, kubectl, type CachedDelivery } from '../support/real-node-tools.js';
+import { startSshd, type SshdServer } from '../support/sshd.js';
+import { CHART_DIR, findHelm, run } from '../support/chart-tools.js';
+import { RestoreClient } from '../support/restores.js';
+import { buildDesiredState } from '../../src/controller/desired.js';
+import { decodeTerminationMessage } from '../../src/steps/result.js';
+import type { AlmaRestore } from '../../src/api/types.js';
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
+const CUSTOMER = '3975';
+const INSTITUTION = '3978';
+const SFTP_PASSWORD = 'real-node sftp pw';
+const GIB = 1 << 30;
+/** --pod-blocked-timeout of the chart's controller in this suite. */
+const BLOCKED_TIMEOUT_S = 60;
+const SYSTEM_NS = 'alma-restore-system';
+
+const figures: Record<string, string> = {};
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+
+describe('real node: removal after SIGKILL', () => {
+  it('leaves no process, mount, bridge, cgroup or iptables rule behind when the process that started the cluster is SIGKILLed', async () => {
+    const images = await buildImages(['pause']);
+    const stateDir = mkdtempSync(path.join(os.tmpdir(), 'alma-sigkill-state-'));
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(REPO_ROOT, 'test/support/real-node-main.ts'),
+        stateDir,
+        images.pause.ref,
+        images.pause.archive,
+      ],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    let ready = false;
+    // A start that fails ends the wait at once, with the child's exit code.
+    const startFailed = exited.then((code) => {
+      if (!ready)
+        throw new Error(
+          `real-node-main exited with ${code} before its cluster ran a pod (its output is above)`,
+        );
+    });
+    await Promise.race([
+      waitFor(
+        `the cluster of pid ${child.pid} to run a pod (state ${stateDir})`,
+        async () => existsSync(path.join(stateDir, 'ready')),
+        300_000,
+        500,
+      ),
+      startFailed,
+    ]);
+    ready = true;
+    const runDir = readFileSync(path.join(stateDir, 'run-dir'), 'utf8').trim();
+    const before = await realNodeLeftovers(runDir);
+    assert.ok(
+      before.some((l) => l.startsWith('mount ')),
+      `a running node has mounts: ${before.join('; ')}`,
+    );
+    assert.ok(
+      before.some((l) => l.startsWith('bridge ')),
+      'and a bridge',
+    );
+    assert.ok(
+      before.some((l) => /KUBE-/.test(l)),
+      'and kube-proxy/kubelet iptables chains',
+    );
+    child.kill('SIGKILL');
+    await exited;
+    let left: string[] = [];
+    await waitFor(
+      `everything of ${runDir} to be removed (left: ${left.join('; ')})`,
+      async () => (left = await realNodeLeftovers(runDir)).length === 0,
+      120_000,
+      500,
+    );
+  });
+});
+
+describe('real node: the product as a cluster runs it', () => {
+  let cluster: RealCluster;
+  let images: Record<ImageTarget, BuiltImage>;
+  let kubeconfig: string;
+  let sshd: SshdServer;
+  let delivery: CachedDelivery;
+  let core: k8s.CoreV1Api;
+  let batch: k8s.BatchV1Api;
+
+  const apply = (doc: object | object[], ns?: string) =>
+    kubectl(
+      kubeconfig,
+      ['apply', '-f', '-', ...(ns ? ['-n', ns] : [])],
+      (Array.isArray(doc) ? doc : [doc]).map((d) => YAML.stringify(d)).join('---\n'),
+    );
+
+  before(async () => {
+    let t = Date.now();
+    images = await buildImages();
+    figures['images (build-image.sh all)'] = seconds(t);
+    t = Date.now();
+    cluster = await startRealCluster({
+      pauseImage: images.pause,
+      images: [images.app.archive, images.oracle.archive],
+    });
+    figures['real node start (control plane, containerd, kubelet, kube-proxy, images imported)'] = seconds(t);
+    kubeconfig = cluster.cp.kubeconfigPath;
+    core = cluster.cp.kubeConfig.makeApiClient(k8s.CoreV1Api);
+    batch = cluster.cp.kubeConfig.makeApiClient(k8s.BatchV1Api);
+    t = Date.now();
+    delivery = cachedDelivery('e2e', CUSTOMER, INSTITUTION, 4, GIB / 2);
+    figures['delivery (cached after the first run)'] = seconds(t);
+    sshd = await startSshd({
+      dir: path.join(cluster.runDir, 'sshd'),
+      password: SFTP_PASSWORD,
+      listenAddress: cluster.hostIp,
+    });
+    t = Date.now();
+    const { repository: repo, tag } = splitRef(images.app.ref);
+    await run(findHelm(), [
+      'install',
+      'alma-restore-operator',
+      CHART_DIR,
+      `--kubeconfig=${kubeconfig}`,
+      `--namespace=${SYSTEM_NS}`,
+      '--create-namespace',
+      `--set=image.repository=${repo}`,
+      `--set=image.tag=${tag}`,
+      '--set=image.pullPolicy=Never',
+      `--set=controller.podBlockedTimeout=${BLOCKED_TIMEOUT_S}s`,
+      '--set=controller.logLevel=debug',
+      // One replica: the SIGKILL test kills "the" controller; leader election stays on (the chart's default).
+      '--set=replicaCount=1',
+      '--wait',
+      '--timeout=4m',
+    ]);
+    figures['helm install --wait (controller Ready)'] = seconds(t);
+  });
+
+  after(async () => {
+    await sshd?.stop();
+    const t = Date.now();
+    await cluster?.stop();
+    figures['real node removal'] = seconds(t);
+    console.log(
+      `real-node figures:\n${Object.entries(figures)
+        .map(([k, v]) => `  ${k}: ${v}`)
+        .join('\n')}`,
+    );
+  });
+
+  // The node has 2 CPUs: each test's pods (database stand-in, steps) go with its namespace.
+  const namespaces: string[] = [];
+  afterEach(async () => {
+    for (const ns of namespaces.splice(0)) {
+      await core.deleteNamespace({ name: ns }).catch(() => undefined);
+      // Gone, with its pods: the next test's pods must fit (a pod found unschedulable waits for
+      // the scheduler's next retry, minutes later).
+      await waitFor(
+        `namespace ${ns} to be deleted`,
+        async () => {
+          try {
+            await core.readNamespace({ name: ns });
+            return false;
+          } catch (err) {
+            return (err as { code?: number }).code === 404;
+          }
+        },
+        180_000,
+        1000,
+      );
+    }
+  });
+
+  async function controllerPod(): Promise<k8s.V1Pod> {
+    const pods = await core.listNamespacedPod({
+      namespace: SYSTEM_NS,
+      labelSelector: 'app.kubernetes.io/name=alma-restore-operator',
+    });
+    assert.equal(pods.items.length, 1, 'one controller pod');
+    return pods.items[0]!;
+  }
+
+  /** A namespace with the Secrets a restore names (SFTP for the test's sshd) and two local PVs. */
+  async function restoreNamespace(name: string) {
+    await kubectl(kubeconfig, ['create', 'namespace', name]);
+    namespaces.push(name);
+    await apply(
+      [
+        {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 'alma-sftp' },
+          stringData: {
+            username: sshd.user,
+            password: SFTP_PASSWORD,
+            knownHosts: `${sshd.knownHostsLine}\n`,
+          },
+        },
+        {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 'alma-db-admin' },
+          stringData: { password: 'Adm1n-pw-2026' },
+        },
+        {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 'alma-schema' },
+          stringData: { password: 'Schema-pw-2026' },
+        },
+      ],
+      name,
+    );
+    await cluster.createLocalVolumes(2);
+    return new RestoreClient(cluster.cp.kubeConfig, name);
+  }
+
+  function managedRestore(
+    name: string,
+    overrides: { image?: string; imagePullSecrets?: string[]; runnerImage?: string } = {},
+  ) {
+    return {
+      apiVersion: 'almarestore.io/v1alpha1',
+      kind: 'AlmaRestore',
+      metadata: { name },
+      spec: {
+        customerId: CUSTOMER,
+        institutions: [{ institutionId: INSTITUTION, bibRecords: 20_000 }],
+        source: {
+          sftp: {
+            host: cluster.hostIp,
+            port: sshd.port,
+            directory: delivery.dir,
+            credentialsSecret: 'alma-sftp',
+            waitForDelivery: '5m',
+            stableFor: '1s',
+          },
+        },
+        database: {
+          managed: {
+            image: overrides.image ?? images.oracle.ref,
+            ...(overrides.imagePullSecrets ? { imagePullSecrets: overrides.imagePullSecrets } : {}),
+            // The operator refuses less than 2Gi (Oracle 19c needs it); the stand-in uses a few MiB.
+            resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '2Gi' } },
+            adminPasswordSecret: 'alma-db-admin',
+          },
+          schemaPasswordSecret: 'alma-schema',
+        },
+        storage: { storageClassName: LOCAL_STORAGE_CLASS },
+        ...(overrides.runnerImage ? { steps: { runnerImage: overrides.runnerImage } } : {}),
+      },
+    };
+  }
+
+  async function warnings(ns: string, name: string) {
+    const list = await core.listNamespacedEvent({
+      namespace: ns,
+      fieldSelector: `involvedObject.name=${name}`,
+    });
+    return list.items.filter((e) => e.type === 'Warning').map((e) => `${e.reason}: ${e.message}`);
+  }
+
+  /** Status and a Warning Event show the kubelet's reason for pod `podPrefix...` within 30 s. */
+  async function blockerShown(
+    restores: RestoreClient,
+    name: string,
+    reasons: string[],
+    where: (r: AlmaRestore) => string | undefined,
+  ) {
+    const started = Date.now();
+    let last: AlmaRestore | undefined;
+    let events: string[] = [];
+    await waitFor(
+      `${name}: status and a Warning Event naming the pod and one of ${reasons.join('/')}`,
+      async () => {
+        last = await restores.get(name);
+        events = await warnings(restores.namespace, name);
+        const shown = where(last);
+        return (
+          !!shown &&
+          reasons.some((r) => shown.includes(r)) &&
+          events.some((e) => reasons.some((r) => e.startsWith(`${r}: `)) && e.includes(`pod ${name}-`))
+        );
+      },
+      30_000,
+      500,
+    ).catch((err: Error) => {
+      throw new Error(
+        `${err.message}; last status: ${last?.status?.progressMessage}; events: ${events.join(' | ')}`,
+        { cause: err },
+      );
+    });
+    return { restore: last!, seconds: (Date.now() - started) / 1000 };
+  }
+
+  it("runs the controller as the chart's Deployment, reaching the API server through the kubernetes Service", async () => {
+    const pod = await controllerPod();
+    assert.equal(pod.spec?.nodeName, cluster.nodes[0]);
+    assert.ok(pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    const endpoints = await core.readNamespacedEndpoints({ namespace: 'default', name: 'kubernetes' });
+    assert.equal(
+      endpoints.subsets?.[0]?.addresses?.[0]?.ip,
+      cluster.hostIp,
+      'the API server advertises the bridge host address',
+    );
+    const svc = await core.readNamespacedService({ namespace: 'default', name: 'kubernetes' });
+    assert.equal(svc.spec?.clusterIP, KUBERNETES_SERVICE_IP);
+    // kubectl logs goes API server -> kubelet on the node IP: the controller's own log line.
+    const logs = await kubectl(kubeconfig, ['logs', '-n', SYSTEM_NS, pod.metadata!.name!]);
+    assert.match(logs, /controller started/);
+  });
+
+  it('fetches 2 GiB into a real PV in the Dockerfile image, survives a SIGKILLed controller, lets the database stand-in read it, and fails prepare DatabaseUnreachable', async () => {
+    const ns = 'library';
+    const restores = await restoreNamespace(ns);
+    await apply(managedRestore('q3'), ns);
+    let t = Date.now();
+    await restores.waitForPhase('q3', 'Fetching', 240_000);
+    figures['Pending -> Fetching (PVs bound, stand-in database Ready)'] = seconds(t);
+
+    // The fetch pod runs; SIGKILL the controller's process while it does.
+    let fetchPod: k8s.V1Pod | undefined;
+    await waitFor(
+      'the fetch pod to run',
+      async () => {
+        const pods = await core.listNamespacedPod({ namespace: ns, labelSelector: 'job-name=q3-fetch-1' });
+        fetchPod = pods.items.find((p) => p.status?.phase === 'Running');
+        return !!fetchPod;
+      },
+      120_000,
+    );
+    assert.equal(
+      fetchPod!.spec?.containers[0]?.image,
+      images.app.ref,
+      'the step runs in the image built from the Dockerfile',
+    );
+    const before = await controllerPod();
+    const restartsBefore = before.status?.containerStatuses?.[0]?.restartCount ?? 0;
+    const pids = containerPids(
+      `alma-rn-${path.basename(cluster.runDir).replace('alma-rn-', '')}`,
+      before.metadata!.uid!,
+    );
+    assert.ok(pids.length > 0, 'found the controller container process');
+    for (const pid of pids) process.kill(pid, 'SIGKILL');
+    await waitFor(
+      'the controller container to be restarted and Ready',
+      async () => {
+        const p = await controllerPod();
+        const s = p.status?.containerStatuses?.[0];
+        return (s?.restartCount ?? 0) > restartsBefore && s?.ready === true;
+      },
+      120_000,
+    );
+    assert.equal(
+      (await controllerPod()).metadata?.uid,
+      before.metadata?.uid,
+      'the same pod: the container was killed, the kubelet restarted it',
+    );
+
+    // An unmountable Secret key for the next step: prepare mounts key `password` of alma-db-admin.
+    await kubectl(kubeconfig, [
+      '-n',
+      ns,
+      'patch',
+      'secret',
+      'alma-db-admin',
+      '--type=json',
+      '-p',
+      '[{"op":"remove","path":"/data/password"}]',
+    ]);
+
+    const preparing = await restores.waitForPhase('q3', 'Preparing', 600_000);
+    const fetch = preparing.status!.steps!.fetch!;
+    assert.equal(fetch.phase, 'Succeeded', `fetch: ${fetch.message}`);
+    const summary = fetch.summary as {
+      bytesTransferred: number;
+      durationSeconds: number;
+      institutions: { extractedBytes: number; dumpFiles?: number }[];
+    };
+    assert.ok(
+      summary.institutions[0]!.extractedBytes >= 2 * GIB,
+      `extracted ${summary.institutions[0]!.extractedBytes} bytes`,
+    );
+    assert.equal(summary.institutions[0]!.dumpFiles, 4);
+    figures['fetch of 2 GiB in the pod (step start -> result, as the kubelet reported it)'] =
+      `${(new Date(fetch.completionTime!).getTime() - new Date(fetch.startTime!).getTime()) / 1000} s (fetch's own: ${summary.durationSeconds} s, ${(summary.bytesTransferred / GIB).toFixed(2)} GiB over SFTP)`;
+    const fetchJobs = (
+      await batch.listNamespacedJob({ namespace: ns, labelSelector: 'almarestore.io/step=fetch' })
+    ).items;
+    assert.deepEqual(
+      fetchJobs.map((j) => j.metadata!.name),
+      ['q3-fetch-1'],
+      'no duplicate fetch Job after the controller restart',
+    );
+    const terminated = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'job-name=q3-fetch-1' }))
+      .items[0]?.status?.containerStatuses?.[0]?.state?.terminated;
+    assert.equal(terminated?.reason, 'Completed', 'within its memory limit: not OOMKilled');
+    assert.ok(
+      decodeTerminationMessage('fetch', terminated?.message).ok,
+      'the kubelet wrote the result the controller read',
+    );
+
+    // The database stand-in, as uid 54321, reads every dump file and the parfile.
+    const report = parseReadableReport(
+      await kubectl(kubeconfig, ['-n', ns, 'exec', 'q3-db-0', '--', ...ORACLE_STANDIN.checkReadableCommand]),
+    );
+    assert.equal(report.uid, ORACLE_STANDIN.uid);
+    assert.equal(report.unreadable, 0, JSON.stringify(report.entries.filter((e) => !e.readable)));
+    const files = report.entries.filter((e) => e.kind === 'file').map((e) => path.basename(e.path));
+    for (const dump of Object.keys(delivery.institutions[0]!.checksums))
+      assert.ok(files.includes(dump), `${dump} readable`);
+    assert.ok(
+      files.some((f) => f.startsWith('final_script_par')),
+      `the parfile is readable: ${files.join(', ')}`,
+    );
+
+    // The prepare pod cannot mount the Secret key: shown within 30 s; then the key is put back.
+    const blocked = await blockerShown(
+      restores,
+      'q3',
+      ['FailedMount'],
+      (r) => r.status?.steps?.prepare?.message,
+    );
+    figures['FailedMount (missing Secret key) shown after'] = `${blocked.seconds} s`;
+    await kubectl(kubeconfig, [
+      '-n',
+      ns,
+      'patch',
+      'secret',
+      'alma-db-admin',
+      '--type=merge',
+      '-p',
+      '{"stringData":{"password":"Adm1n-pw-2026"}}',
+    ]);
+
+    t = Date.now();
+    const failed = await restores.waitForPhase('q3', 'Failed', 300_000);
+    figures['prepare (mount retried by the kubelet, then DatabaseUnreachable)'] = seconds(t);
+    assert.equal(failed.status?.failedStep, 'prepare');
+    assert.equal(
+      failed.status?.steps?.prepare?.reason,
+      'DatabaseUnreachable',
+      failed.status?.steps?.prepare?.message,
+    );
+    // It reached the stand-in (the harness DNS resolved q3-db), which closes every connection.
+    assert.doesNotMatch(failed.status!.steps!.prepare!.message!, /unresolvable|ENOTFOUND|EAI_AGAIN/);
+    assert.equal(failed.status?.conditions?.find((c) => c.type === 'Failed')?.reason, 'DatabaseUnreachable');
+    assert.ok((await warnings(ns, 'q3')).some((e) => e.startsWith('DatabaseUnreachable: prepare: ')));
+  });
+
+  it('shows a step pod whose image is missing within 30 s and fails the step with the reason after the timeout', async () => {
+    const ns = 'blocker-image';
+    const restores = await restoreNamespace(ns);
+    await apply(managedRestore('noimg', { runnerImage: 'localhost/alma-restore-operator:not-loaded' }), ns);
+    await restores.waitForPhase('noimg', 'Fetching', 240_000);
+    const shown = await blockerShown(
+      restores,
+      'noimg',
+      ['ErrImagePull', 'ImagePullBackOff'],
+      (r) => r.status?.steps?.fetch?.message,
+    );
+    figures['missing image shown after'] = `${shown.seconds} s`;
+    const failed = await restores.waitForPhase('noimg', 'Failed', (BLOCKED_TIMEOUT_S + 60) * 1000);
+    assert.match(failed.status!.steps!.fetch!.reason!, /^(ErrImagePull|ImagePullBackOff)$/);
+    assert.match(failed.status!.steps!.fetch!.message!, /not-loaded/);
+  });
+
+  it('shows the managed database pod with a missing image pull Secret within 30 s', async () => {
+    const ns = 'blocker-db';
+    const restores = await restoreNamespace(ns);
+    await apply(
+      managedRestore('nopull', {
+        image: 'localhost/alma-standin-oracle-database:not-loaded',
+        imagePullSecrets: ['oracle-registry'],
+      }),
+      ns,
+    );
+    await restores.waitForPhase('nopull', 'Provisioning', 60_000);
+    const shown = await blockerShown(
+      restores,
+      'nopull',
+      ['ErrImagePull', 'ImagePullBackOff'],
+      (r) => r.status?.progressMessage,
+    );
+    figures['database pod pull failure shown after'] = `${shown.seconds} s`;
+    assert.match(
+      shown.restore.status?.conditions?.find((c) => c.type === 'Provisioned')?.reason ?? '',
+      /ErrImagePull|ImagePullBackOff/,
+    );
+  });
+
+  /** Creates the restore's fetch Job first (the controller adopts it by name), with one change. */
+  async function restoreWithFetchJob(ns: string, name: string, change: (job: k8s.V1Job) => void) {
+    const restores = await restoreNamespace(ns);
+    const restore = managedRestore(name) as unknown as AlmaRestore;
+    restore.metadata.namespace = ns;
+    const job = buildDesiredState(restore, { runnerImage: images.app.ref }).stepJob('fetch', 1);
+    delete job.metadata!.ownerReferences;
+    change(job);
+    await batch.createNamespacedJob({ namespace: ns, body: job });
+    await apply(managedRestore(name), ns);
+    return restores;
+  }
+
+  it('names OOMKilled when the kernel kills a step at its memory limit', async () => {
+    const restores = await restoreWithFetchJob('blocker-oom', 'oom', (job) => {
+      // The product's limit is 1Gi; 16Mi is less than Node needs to start.
+      job.spec!.template.spec!.containers[0]!.resources = {
+        requests: { memory: '16Mi' },
+        limits: { memory: '16Mi' },
+      };
+    });
+    const failed = await restores.waitForPhase('oom', 'Failed', 300_000);
+    assert.equal(failed.status?.steps?.fetch?.reason, 'OOMKilled', failed.status?.steps?.fetch?.message);
+    assert.ok((await warnings('blocker-oom', 'oom')).some((e) => e.startsWith('OOMKilled: fetch: ')));
+  });
+
+  it('shows a step pod that no node can take (Unschedulable) within 30 s', async () => {
+    const restores = await restoreWithFetchJob('blocker-sched', 'sched', (job) => {
+      job.spec!.template.spec!.containers[0]!.resources!.requests = { cpu: '64', memory: '256Mi' };
+    });
+    await restores.waitForPhase('sched', 'Fetching', 240_000);
+    const shown = await blockerShown(
+      restores,
+      'sched',
+      ['Unschedulable'],
+      (r) => r.status?.steps?.fetch?.message,
+    );
+    figures['Unschedulable shown after'] = `${shown.seconds} s`;
+    assert.match(shown.restore.status!.steps!.fetch!.message!, /Insufficient cpu/);
+  });
+
+  it("starts the impdp engine's step in the database stand-in image, with Node and the app copied in by the init container", async () => {
+    const ns = 'impdp';
+    await restoreNamespace(ns);
+    const restore = managedRestore('imp') as unknown as AlmaRestore;
+    restore.metadata.namespace = ns;
+    (restore.spec as unknown as { import: object }).import = {
+      engine: 'impdp',
+      impdpImage: images.oracle.ref,
+    };
+    const desired = buildDesiredState(restore, { runnerImage: images.app.ref });
+    // Only what the import step mounts: its ConfigMap and the staging claim (Secrets exist).
+    await core.createNamespacedConfigMap({ namespace: ns, body: desired.children.configMap });
+    await core.createNamespacedPersistentVolumeClaim({
+      namespace: ns,
+      body: {
+        ...desired.children.stagingPvc!,
+        metadata: { ...desired.children.stagingPvc!.metadata, ownerReferences: undefined },
+      },
+    });
+    const job = desired.stepJob('import', 1);
+    delete job.metadata!.ownerReferences;
+    await batch.createNamespacedJob({ namespace: ns, body: job });
+    let pod: k8s.V1Pod | undefined;
+    await waitFor(
+      'the impdp import pod to finish',
+      async () => {
+        pod = (
+          await core.listNamespacedPod({ namespace: ns, labelSelector: `job-name=${job.metadata!.name}` })
+        ).items[0];
+        return pod?.status?.phase === 'Succeeded' || pod?.status?.phase === 'Failed';
+      },
+      240_000,
+    );
+    const init = pod!.status!.initContainerStatuses![0]!;
+    assert.equal(init.image, images.app.ref);
+    assert.equal(init.state?.terminated?.exitCode, 0, `install-runner: ${init.state?.terminated?.message}`);
+    const main = pod!.status!.containerStatuses![0]!;
+    assert.equal(main.image, images.oracle.ref, 'the step ran in the database (stand-in) image');
+    const decoded = decodeTerminationMessage('import', main.state?.terminated?.message);
+    assert.ok(
+      decoded.ok,
+      `the copied Node ran the app and wrote a StepResult: ${main.state?.terminated?.message}`,
+    );
+  });
+});

@@ -102,6 +102,9 @@ export function formatStatus(v: StatusView, now: Date = new Date()): string {
       line(
         `  institution ${i.institutionId}: schema ${i.schema}, tablespace ${i.tablespace} ${i.tablespaceSize}`,
       );
+    if (v.plan.importEstimate) line(`  import estimate  ${v.plan.importEstimate.text}`);
+    if (v.plan.basis)
+      line(`  sized from       staging: ${v.plan.basis.staging}; tablespaces: ${v.plan.basis.tablespaces}`);
     for (const w of v.plan.warnings ?? []) line(`  WARNING: ${w}`);
   }
 
@@ -120,6 +123,28 @@ export function formatStatus(v: StatusView, now: Date = new Date()): string {
     for (const r of v.verification) {
       line(`  institution ${r.institutionId}: ${r.passed} of ${r.total} checks passed`);
       for (const f of r.failed) line(`    FAILED ${f.name}${f.text ? `: ${f.text}` : ''}`);
+    }
+  }
+
+  if (v.inventory.length > 0) {
+    line();
+    line('Inventory (exact counts):');
+    for (const inst of v.inventory) {
+      line(`  institution ${inst.institutionId}${inst.baseline ? `, compared with ${inst.baseline}` : ''}:`);
+      out.push(
+        ...table(
+          [
+            ['AREA', 'COUNT', 'PREVIOUS', 'CHANGE'],
+            ...inst.areas.map((a) => [
+              a.area,
+              a.count !== undefined ? a.count.toLocaleString('en-US') : 'not in this delivery',
+              a.previous !== undefined ? a.previous.toLocaleString('en-US') : '',
+              a.change !== undefined ? `${a.change >= 0 ? '+' : ''}${(a.change * 100).toFixed(1)}%` : '',
+            ]),
+          ],
+          '    ',
+        ),
+      );
     }
   }
 

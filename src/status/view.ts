@@ -2,7 +2,7 @@
 // AlmaRestore, the current step's pod, the restore's Events) and reduced to one plain object:
 // the source of both the text view (format.ts) and `-o json|yaml`. Progress fields are read
 // generically, so that whatever a step reports in status shows up without a change here. Pure.
-import type { AlmaRestore, Phase, SizingPlan, StepStatus } from '../api/types.js';
+import type { AlmaRestore, InstitutionInventoryStatus, Phase, SizingPlan, StepStatus } from '../api/types.js';
 import { STEP_ORDER, STEP_PHASES, stepOfPhase } from '../controller/phases.js';
 import type { StepName } from '../steps/result.js';
 
@@ -80,6 +80,8 @@ export interface StatusView {
     total: number;
     failed: { name: string; text: string }[];
   }[];
+  /** status.inventory: what was restored, per institution and area, with the baseline's figures. */
+  inventory: InstitutionInventoryStatus[];
   conditions: { type: string; status: string; reason: string; message: string }[];
   events: { time?: string; type: string; reason: string; message: string; count: number }[];
   commands: { logs: string; describe: string; retry?: string; events: string };
@@ -272,6 +274,7 @@ export function buildStatusView(
             .join('; '),
         })),
     })),
+    inventory: st.inventory ?? [],
     conditions: (st.conditions ?? []).map((c) => ({
       type: c.type,
       status: c.status,

@@ -217,6 +217,30 @@ describe('status view', () => {
     assert.match(text, /\nEvents: {4}none\n/);
   });
 
+  it('shows the data inventory against the previous restore, and the plan learnt from it', () => {
+    const r = importing();
+    r.status!.phase = 'Succeeded';
+    r.status!.plan!.importEstimate = { seconds: 19_800, text: 'about 5 h 30 min, from library/q3' };
+    r.status!.inventory = [
+      {
+        institutionId: '3978',
+        exact: true,
+        baseline: 'library/q3',
+        areas: [
+          { area: 'bibActive', count: 1_100_000, previous: 1_000_000, change: 0.1 },
+          { area: 'users', count: 350, previous: 400, change: -0.125 },
+          { area: 'licenses', notInDelivery: true },
+        ],
+      },
+    ];
+    const text = formatStatus(buildStatusView(r, [], [], NOW), NOW);
+    assert.match(text, /\n {2}import estimate {2}about 5 h 30 min, from library\/q3\n/);
+    assert.match(text, /\nInventory \(exact counts\):\n {2}institution 3978, compared with library\/q3:\n/);
+    assert.match(text, /\n {4}bibActive +1,100,000 +1,000,000 +\+10\.0%\n/);
+    assert.match(text, /\n {4}users +350 +400 +-12\.5%\n/);
+    assert.match(text, /\n {4}licenses +not in this delivery/);
+  });
+
   it('bars, durations and estimates at their edges', () => {
     assert.equal(progressBar(0, 10), '[----------]   0%');
     assert.equal(progressBar(100, 10), '[##########] 100%');

@@ -560,7 +560,7 @@ export class Reconciler {
     attempt: number,
   ): Promise<ReconcileResult | undefined> {
     const ns = restore.metadata.namespace!;
-    const { pending, blocker } = await findPodBlocker(this.core, ns, `job-name=${jobName}`);
+    const { blocker } = await findPodBlocker(this.core, ns, `job-name=${jobName}`);
     const prior = restore.status?.steps?.[step] ?? { phase: 'Running' as const, jobName, attempt };
     if (!blocker) {
       // Unblocked (e.g. the image was loaded): drop the stale blocker from the step.
@@ -571,8 +571,9 @@ export class Reconciler {
           { type: stepConditionType(step), status: 'Unknown', reason: 'StepRunning', message },
         ]);
       }
-      // A pending pod may be stuck in a way only Events show (a volume): look again soon.
-      return pending ? { requeueAfterMs: 10_000 } : undefined;
+      // A pending pod may be stuck in a way only Events show (a volume): the running step's own
+      // poll (PROGRESS_POLL_MS, 15 s) looks again; returning here would skip the guard and progress.
+      return undefined;
     }
     const verdict = decideBlocker(blocker, this.now(), this.deps.options.podBlockedTimeoutMs);
     const stepStatus: StepStatus = { ...prior, reason: verdict.reason, message: verdict.message };

@@ -252,12 +252,16 @@ describe('docs/install.md commands; the controller as the chart ServiceAccount',
       });
     const secret = await saCore.readNamespacedSecret({ namespace: watchNs, name: 'oracle-admin' });
     assert.equal(secret.metadata?.name, 'oracle-admin');
-    // Denied: Secrets of a namespace it was not granted, listing Secrets anywhere, and the rest.
+    // Denied: Secrets of a namespace it was not granted, writing Secrets anywhere, and the rest.
+    // (Listing and watching them in a watched namespace is granted: the Secret cache.)
     await expectForbidden(`get Secret in ${otherNs}`, () =>
       saCore.readNamespacedSecret({ namespace: otherNs, name: 'oracle-admin' }),
     );
-    await expectForbidden(`list Secrets in ${watchNs}`, () =>
-      saCore.listNamespacedSecret({ namespace: watchNs }),
+    await expectForbidden(`list Secrets in ${otherNs}`, () =>
+      saCore.listNamespacedSecret({ namespace: otherNs }),
+    );
+    await expectForbidden(`create a Secret in ${watchNs}`, () =>
+      saCore.createNamespacedSecret({ namespace: watchNs, body: { metadata: { name: 'planted' } } }),
     );
     await expectForbidden('list AlmaRestores cluster-wide', () =>
       saConfig
@@ -357,7 +361,7 @@ describe('docs/install.md commands; the controller as the chart ServiceAccount',
     const log = await readFile(controller!.logFile, 'utf8');
     assert.doesNotMatch(log, /forbidden/i, 'no request of the controller was denied');
   });
-  it('the documented cluster-wide `helm install` grants the controller every namespace, still no Secret listing', async () => {
+  it('the documented cluster-wide `helm install` grants the controller every namespace, still no Secret writing', async () => {
     await controller?.stop();
     controller = undefined;
     const un = await run(helm, helmArgs('uninstall', release, '--namespace', opNs, '--wait'));
@@ -382,8 +386,10 @@ describe('docs/install.md commands; the controller as the chart ServiceAccount',
       return true;
     });
     await kc.makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ namespace: otherNs, name: 'oracle-admin' });
-    await expectForbidden('list Secrets cluster-wide', () =>
-      kc.makeApiClient(k8s.CoreV1Api).listSecretForAllNamespaces(),
+    await expectForbidden('create a Secret', () =>
+      kc
+        .makeApiClient(k8s.CoreV1Api)
+        .createNamespacedSecret({ namespace: otherNs, body: { metadata: { name: 'planted' } } }),
     );
     const un2 = await run(helm, helmArgs('uninstall', release, '--namespace', opNs, '--wait'));
     assert.equal(un2.code, 0, un2.stderr);

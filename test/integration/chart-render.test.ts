@@ -33,11 +33,14 @@ const WATCHED_RULES: Record<string, string[]> = {
   'almarestore.io/almarestores/finalizers': ['update'],
   'batch/jobs': ['get', 'list', 'watch', 'create', 'delete', 'patch'],
   'core/pods': ['get', 'list', 'watch'],
+  // Live step progress: the step container's log tail (docs/api.md, "Live progress").
+  'core/pods/log': ['get'],
   'core/persistentvolumeclaims': ['get', 'list', 'watch', 'create', 'delete', 'patch'],
   'core/services': ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
   'core/configmaps': ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
   'apps/statefulsets': ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
-  'core/secrets': ['get'],
+  // Watched so that a Secret created after the restore wakes it (docs/install.md, "Caches, RBAC and memory").
+  'core/secrets': ['get', 'list', 'watch'],
   'core/events': ['create', 'patch', 'list'],
   'events.k8s.io/events': ['create', 'patch'],
 };

@@ -245,7 +245,10 @@ export class Reconciler {
       ]);
       for (const p of problems) await this.deps.events.record(restore, 'Warning', p.reason, p.message);
     }
-    return { requeueAfterMs: PLANNING_RECHECK_MS };
+    // Secrets are watched (secret-watch.ts): their events wake the restore. StorageClasses and
+    // claims are not, so those are looked at again on a timer.
+    const onlySecrets = problems.every((p) => p.reason === 'SecretInvalid');
+    return onlySecrets ? {} : { requeueAfterMs: PLANNING_RECHECK_MS };
   }
 
   // ---- admission: the concurrency limits --------------------------------------------------------

@@ -37,7 +37,7 @@ describe('controller wake-ups', () => {
     await waitForValue(
       'q3 to wait for its Secrets',
       () => restores.get('q3'),
-      (r) => r.status?.progressMessage?.startsWith('Waiting for Secrets') ?? false,
+      (r) => /^Waiting in Planning: Secret .* does not exist/.test(r.status?.progressMessage ?? ''),
       { describe: (r) => `${r.status?.phase}: ${r.status?.progressMessage}` },
     );
     await createRestoreSecrets(cp.kubeConfig, ns);

@@ -498,9 +498,19 @@ describe('real node: the product as a cluster runs it', () => {
     assert.match(failed.status!.steps!.fetch!.message!, /not-loaded/);
   });
 
-  it('shows the managed database pod with a missing image pull Secret within 30 s', async () => {
+  it('shows the managed database pod that cannot pull its image within 30 s', async () => {
     const ns = 'blocker-db';
     const restores = await restoreNamespace(ns);
+    // A pull Secret of the right type, so Planning (which refuses a missing or Opaque one, see
+    // controller-planning.test.ts) lets the restore on; the image itself is not there to pull.
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: {
+        metadata: { name: 'oracle-registry' },
+        type: 'kubernetes.io/dockerconfigjson',
+        stringData: { '.dockerconfigjson': JSON.stringify({ auths: {} }) },
+      },
+    });
     await apply(
       managedRestore('nopull', {
         image: 'localhost/alma-standin-oracle-database:not-loaded',

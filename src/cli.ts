@@ -42,10 +42,26 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Resolves once everything written to `stream` so far has been handed to the OS. */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) return resolve();
+    stream.write('', () => resolve());
+  });
+}
+
+/**
+ * Ends the process once a command has returned: its result and report are written, its logs
+ * flushed. Whatever is still in flight (a reader that lost its race, a socket, a timer a library
+ * forgot) must not keep a step Job's pod running until activeDeadlineSeconds.
+ */
+export async function exitAfter(code: number): Promise<never> {
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
+}
+
 // Run when executed directly (node dist/cli.js, tsx src/cli.ts), not when imported by tests.
 const invokedPath = process.argv[1] ?? '';
 if (/cli\.(ts|js)$/.test(invokedPath)) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
+  void main(process.argv.slice(2)).then(exitAfter);
 }

@@ -10,7 +10,13 @@ import { institutionLayout, type InstitutionConfig } from '../config.js';
 import { connectSftp, DEFAULT_RETRY, type RetryPolicy, type SftpSession } from '../../sftp/connection.js';
 import { readSftpCredentials } from '../../sftp/credentials.js';
 import { SCRIPTS_ZIP, type DeliveryListing } from '../../sftp/discovery.js';
-import { concatParts, type ConcatHooks, type ReadTuning, type RemotePart } from '../../sftp/range-reader.js';
+import {
+  ReadAborted,
+  concatParts,
+  type ConcatHooks,
+  type ReadTuning,
+  type RemotePart,
+} from '../../sftp/range-reader.js';
 import { realClock, waitForDelivery, type WaitClock } from '../../sftp/wait.js';
 import { FETCH_EXIT } from './exit-codes.js';
 import { extractTarGz, type ExtractedFile } from './extract.js';
@@ -62,6 +68,8 @@ export interface FetchDeps {
   /** Delivery listing poll interval while waiting (default 30 s, or stable-for if shorter). */
   pollMs?: number;
   hooks?: ConcatHooks & { onFileComplete?: (f: ExtractedFile) => void | Promise<void> };
+  /** Aborted when the fetch ends: readers still in flight stop instead of reconnecting. */
+  signal?: AbortSignal;
 }
 
 export function emptyReport(settings: FetchSettings): FetchReport {
@@ -284,7 +292,15 @@ async function fetchInstitution(
           }
         };
         report.files = await extractTarGz(
-          counted(concatParts({ parts, session, hooks, ...(deps.tuning ? { tuning: deps.tuning } : {}) })),
+          counted(
+            concatParts({
+              parts,
+              session,
+              hooks,
+              ...(deps.tuning ? { tuning: deps.tuning } : {}),
+              ...(deps.signal ? { signal: deps.signal } : {}),
+            }),
+          ),
           extractOpts,
         );
       } else {
@@ -299,6 +315,7 @@ async function fetchInstitution(
           reserveBytes: settings.reserveBytes,
           hooks,
           ...(deps.tuning ? { tuning: deps.tuning } : {}),
+          ...(deps.signal ? { signal: deps.signal } : {}),
         });
         progress.phase = 'extract';
         progress.transferred = 0;
@@ -352,7 +369,11 @@ export async function runFetch(settings: FetchSettings, deps: FetchDeps, report:
   };
   const retry = deps.retry ?? DEFAULT_RETRY;
   let current: SftpSession | undefined;
+  // Once the fetch is ending (result decided), nothing may open a new session: a reader still
+  // in flight would otherwise take the closing of the last one for a dropped connection.
+  const ending = new AbortController();
   const session = async (forceNew: boolean) => {
+    if (ending.signal.aborted) throw new ReadAborted(ending.signal.reason);
     if (forceNew || !current || current.isClosed) {
       await current?.end();
       current = await connectSftp(endpoint, deps.log, retry);
@@ -391,7 +412,7 @@ export async function runFetch(settings: FetchSettings, deps: FetchDeps, report:
       report.institutions.push(r);
       try {
         const delivery = await waitFor(inst, settings, deps, deadlineMs, session);
-        await fetchInstitution(inst, delivery, settings, deps, session, r);
+        await fetchInstitution(inst, delivery, settings, { ...deps, signal: ending.signal }, session, r);
       } finally {
         r.durationSeconds = (Date.now() - t0) / 1000;
         report.bytesTransferred += r.bytesTransferred;
@@ -400,6 +421,7 @@ export async function runFetch(settings: FetchSettings, deps: FetchDeps, report:
     }
   } finally {
     report.durationSeconds = (Date.now() - started) / 1000;
+    ending.abort(new Error('the fetch is ending'));
     await current?.end();
   }
 }

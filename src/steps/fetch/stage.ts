@@ -21,6 +21,7 @@ export interface StageOptions {
   reserveBytes: number;
   tuning?: ReadTuning;
   hooks?: ConcatHooks;
+  signal?: AbortSignal;
 }
 
 /** Bytes of each part already on disk (complete or partial). */
@@ -65,6 +66,7 @@ export async function stageParts(opts: StageOptions): Promise<number> {
           session: opts.session,
           ...(opts.tuning ? { tuning: opts.tuning } : {}),
           ...(opts.hooks ? { hooks: opts.hooks } : {}),
+          ...(opts.signal ? { signal: opts.signal } : {}),
         }),
       ),
       tap,

@@ -2,9 +2,10 @@
 // small JSON document as the container's termination message (read by the controller from the
 // pod status) and a full report file on the staging volume (read by people).
 import { existsSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserFacingError, errorMessage } from '../errors.js';
+import { EXIT, UserFacingError, errorMessage } from '../errors.js';
+import { writeFileInFolder } from './safe-fs.js';
 
 export const STEP_NAMES = ['fetch', 'prepare', 'import', 'verify'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
@@ -107,7 +108,11 @@ export interface ResultSinks {
   reportDir?: string;
 }
 
-/** Writes the full report (atomically: temp name, then rename) and the termination message. */
+/**
+ * Writes the full report (atomically, never through a link planted on the volume) and the
+ * termination message. The termination message is always written: when the report cannot be
+ * (a full volume, a planted link), the message says so instead of the result being lost.
+ */
 export async function publishStepResult(
   result: StepResult,
   fullReport: unknown,
@@ -115,12 +120,20 @@ export async function publishStepResult(
 ): Promise<StepResult> {
   let published = result;
   if (sinks.reportDir) {
-    await mkdir(sinks.reportDir, { recursive: true });
     const reportPath = path.join(sinks.reportDir, `${result.step}-report.json`);
-    const tmp = `${reportPath}.partial`;
-    await writeFile(tmp, JSON.stringify({ result, report: fullReport }, null, 2));
-    await rename(tmp, reportPath);
-    published = { ...result, reportPath };
+    try {
+      await writeFileInFolder(
+        reportPath,
+        JSON.stringify({ result, report: fullReport }, null, 2),
+        EXIT.internal,
+      );
+      published = { ...result, reportPath };
+    } catch (err) {
+      published = {
+        ...result,
+        message: `${result.message} (the full report could not be written to ${reportPath}: ${errorMessage(err)})`,
+      };
+    }
   }
   // Outside a pod there is no termination log (and root must not create one in /dev): the
   // report file and the log still have the result.

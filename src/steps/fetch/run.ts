@@ -2,7 +2,7 @@
 // stream (or stage, then read) the parts through gunzip and tar into the institution's folder,
 // check the parfile against the dump files, and account for everything in a report.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserFacingError, errorMessage } from '../../errors.js';
 import type { Logger } from '../../logging.js';
@@ -27,6 +27,7 @@ import { MAX_SCRIPTS_ZIP_BYTES, unpackScriptsZip, type ZipMember } from './scrip
 import { ensureSpace, formatBytes } from './space.js';
 import { readStagedParts, stageParts, stagedBytes } from './stage.js';
 import { RESERVED_PREFIX, deliverySignature, loadState, saveState } from './state.js';
+import { ensureDirInside, type SafeRoot } from '../safe-fs.js';
 
 export const PARTS_DIR = `${RESERVED_PREFIX}-parts`;
 
@@ -188,7 +189,9 @@ async function fetchInstitution(
   report.compressedBytes = parts.reduce((n, p) => n + p.size, 0);
   report.warnings.push(...delivery.warnings);
 
-  await mkdir(layout.localDir, { recursive: true });
+  // Every write below the staging directory goes through safe-fs: no planted link is followed.
+  const root: SafeRoot = { root: config.stagingDir, exitCode: FETCH_EXIT.unsafeStaging };
+  await ensureDirInside(root, layout.folder);
   const state = await loadState(layout.localDir, deliverySignature([zip, ...delivery.parts]));
   const onDisk = async () => {
     for (const [name, rec] of Object.entries(state.files)) {
@@ -241,11 +244,15 @@ async function fetchInstitution(
     }
     const zipBytes = await readSmallFile({ path: remote(zip.name), name: zip.name, size: zip.size }, session);
     report.bytesTransferred += zipBytes.length;
-    report.scripts = await unpackScriptsZip(zipBytes, layout.scriptsDir);
+    report.scripts = await unpackScriptsZip(zipBytes, {
+      root,
+      dir: path.posix.join(layout.folder, 'scripts'),
+      reserveBytes: settings.reserveBytes,
+    });
     state.scripts = Object.fromEntries(
       report.scripts.map((m) => [m.name, { size: m.size, sha256: m.sha256 }]),
     );
-    await saveState(layout.localDir, state);
+    await saveState(root, layout.folder, state);
 
     const progress = new Progress(
       deps.log.child({ institution: inst.institutionId }),
@@ -271,6 +278,7 @@ async function fetchInstitution(
       },
     };
     const extractOpts = {
+      root,
       folder: layout.folder,
       localDir: layout.localDir,
       state,
@@ -309,6 +317,8 @@ async function fetchInstitution(
         progress.transferred = staged;
         report.bytesTransferred += await stageParts({
           parts,
+          root,
+          partsRel: path.posix.join(layout.folder, PARTS_DIR),
           partsDir,
           session,
           progress,
@@ -328,7 +338,7 @@ async function fetchInstitution(
     }
     progress.report();
     state.complete = true;
-    await saveState(layout.localDir, state);
+    await saveState(root, layout.folder, state);
   }
   report.extractedBytes = report.files.reduce((n, f) => n + f.size, 0);
 
@@ -352,6 +362,13 @@ async function fetchInstitution(
   );
   report.parfile = parfile;
   report.warnings.push(...parfile.warnings);
+  // The import step would refuse this parfile: say so now, before the database is prepared.
+  if (parfile.violations.length > 0) {
+    throw bad(
+      `${layout.parfilePath}: ${parfile.violations.map((v) => v.message).join('; ')}; ask Ex Libris for a corrected scripts package`,
+      parfile.violations[0]!.reason,
+    );
+  }
   if (parfile.errors.length > 0) throw bad(parfile.errors.join('; '), 'ParfileMismatch');
 }
 

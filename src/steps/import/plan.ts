@@ -11,6 +11,8 @@ import path from 'node:path';
 import type { InstitutionConfig, StepConfig } from '../config.js';
 import { institutionLayout } from '../config.js';
 import type { Parfile, Remap } from '../../oracle/parfile.js';
+import { FORBIDDEN_PARAMETERS, parfileViolations } from '../../oracle/parfile-policy.js';
+import { UserFacingError } from '../../errors.js';
 import {
   ParfileError,
   identifier,
@@ -27,55 +29,8 @@ export const MAX_PARALLEL = 64;
 export const ALMA_SOURCE_SCHEMA = 'EXL_ADMIN';
 export const ALMA_SOURCE_TABLESPACE = 'USERS';
 
-/** Rejected, with the reason shown to the user. */
-export const FORBIDDEN_PARAMETERS: Record<string, string> = {
-  ATTACH: 'the runner attaches to an existing job by itself (run again to resume, --fresh to start over)',
-  NETWORK_LINK: 'a Local Backup is imported from dump files, not over a database link',
-  SQLFILE: 'it writes DDL to a file instead of importing',
-  USERID: 'credentials come from the admin credentials Secret, never from a parfile',
-  PARFILE: 'a parfile cannot include another parfile',
-  ENCRYPTION_PASSWORD:
-    'a password in a delivered text file is not accepted (Local Backups are not encrypted)',
-  ENCRYPTION_PWD_PROMPT: 'the import runs unattended',
-  FLASHBACK_SCN: 'it applies only to imports over a database link',
-  FLASHBACK_TIME: 'it applies only to imports over a database link',
-  TRANSPORT_DATAFILES: 'a Local Backup is a conventional dump, not a transportable tablespace set',
-  TRANSPORT_TABLESPACES: 'a Local Backup is a conventional dump, not a transportable tablespace set',
-  TRANSPORT_FULL_CHECK: 'a Local Backup is a conventional dump, not a transportable tablespace set',
-  TRANSPORTABLE: 'a Local Backup is a conventional dump, not a transportable tablespace set',
-  NOLOGFILE: 'the log is how the outcome is judged',
-  CONTENT: 'a restore needs both metadata and data (only CONTENT=ALL would make sense: drop the line)',
-  HELP: 'it prints help instead of importing',
-  ABORT_STEP: 'it is a debugging aid that stops the job on purpose',
-  MASTER_ONLY: 'it is a debugging aid that imports nothing',
-  KEEP_MASTER: 'the master table must be dropped on success so that the next run starts a fresh job',
-  VERSION: 'it applies only to imports over a database link',
-};
-
-/** Set by the operator: the parfile's value is read (where it matters) and then replaced. */
-const MANAGED = new Set([
-  'DIRECTORY',
-  'DUMPFILE',
-  'LOGFILE',
-  'REMAP_SCHEMA',
-  'REMAP_TABLESPACE',
-  'PARALLEL',
-  'TABLE_EXISTS_ACTION',
-  'JOB_NAME',
-  'METRICS',
-  'LOGTIME',
-  'STATUS',
-  'FULL',
-]);
-/** Honoured as written. */
-const PASSED = new Set([
-  'EXCLUDE',
-  'INCLUDE',
-  'SCHEMAS',
-  'TRANSFORM',
-  'SKIP_UNUSABLE_INDEXES',
-  'PARTITION_OPTIONS',
-]);
+/** The shared rule (parfile-policy.ts): fetch refuses the same deliveries. */
+export { FORBIDDEN_PARAMETERS };
 
 export interface ObjectFilter {
   kind: 'include' | 'exclude';
@@ -184,21 +139,11 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
   const layout = institutionLayout(config, institution);
   const notes: string[] = [];
 
-  const forbidden = parfile.parameters.filter((p) => p.name in FORBIDDEN_PARAMETERS);
-  if (forbidden.length > 0) {
-    throw new ParfileError(
-      `${layout.parfilePath}: ` +
-        forbidden
-          .map((p) => `${p.name} (line ${p.line}) is not allowed: ${FORBIDDEN_PARAMETERS[p.name]}`)
-          .join('; '),
-    );
-  }
-  const unknown = parfile.parameters.filter((p) => !MANAGED.has(p.name) && !PASSED.has(p.name));
-  if (unknown.length > 0) {
-    throw new ParfileError(
-      `${layout.parfilePath}: ` +
-        unknown.map((p) => `${p.name} (line ${p.line})`).join(', ') +
-        ' not supported by alma-restore import; remove it or open an issue (see docs/import.md for the supported list)',
+  const violations = parfileViolations(parfile);
+  if (violations.length > 0) {
+    throw new UserFacingError(
+      `${layout.parfilePath}: ${violations.map((v) => v.message).join('; ')}`,
+      violations[0]!.reason,
     );
   }
 

@@ -1,7 +1,7 @@
 // The import step: for each institution of the config, in order, build the plan from the
 // delivered parfile, print and record it, run (or resume) the Data Pump job with the chosen
 // engine, then judge the log. One StepResult for the whole run, a full report beside it.
-import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from '../../logging.js';
@@ -18,6 +18,7 @@ import type { ImportPlan } from './plan.js';
 import { buildImportPlan, planAsParfileLines } from './plan.js';
 import { ProgressTracker } from './progress.js';
 import { IMPORT_EXIT } from './exit-codes.js';
+import { writeFileInFolder } from '../safe-fs.js';
 
 export interface RunImportOptions {
   config: StepConfig;
@@ -68,10 +69,9 @@ export function planDigest(plan: ImportPlan): string {
   return createHash('sha256').update(JSON.stringify(essential)).digest('hex').slice(0, 16);
 }
 
+/** Reports go to <staging>/reports: written whole, never through a link planted there. */
 async function writeAtomic(file: string, content: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(`${file}.partial`, content);
-  await rename(`${file}.partial`, file);
+  await writeFileInFolder(file, content, IMPORT_EXIT.usage);
 }
 
 async function readIfExists(file: string): Promise<string | undefined> {

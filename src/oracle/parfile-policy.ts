@@ -89,7 +89,7 @@ export function parfileViolations(parfile: Parfile): ParfileViolation[] {
     if (!MANAGED_PARAMETERS.has(p.name) && !PASSED_PARAMETERS.has(p.name)) {
       out.push({
         reason: 'ParfileUnsupportedParameter',
-        message: `${at} is not supported by alma-restore import; remove it or open an issue (docs/import.md lists the supported parameters)`,
+        message: `${at} not supported by alma-restore import; remove it or open an issue (see docs/import.md for the supported list)`,
       });
       continue;
     }

@@ -11,13 +11,15 @@ export const STEP_NAMES = ['fetch', 'prepare', 'import', 'verify'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
 export type StepOutcome = 'Succeeded' | 'SucceededWithWarnings' | 'Failed';
+/** `Planned`: a dry run (import --dry-run) that ran nothing; never handed to the controller. */
+export type ResultOutcome = StepOutcome | 'Planned';
 
 /** What the controller reads. Kept under 4 KiB (the kubelet's termination-message limit). */
 export interface StepResult {
   /** Schema version of this document. */
   version: 1;
   step: StepName;
-  outcome: StepOutcome;
+  outcome: ResultOutcome;
   /** CamelCase machine reason, e.g. "DeliveryIncomplete", "ImportCompletedWithErrors". */
   reason: string;
   /** One human sentence a user can act on. */
@@ -40,7 +42,8 @@ export function encodeTerminationMessage(result: StepResult): string {
   return JSON.stringify({ ...result, summary: { truncated: true }, message: result.message.slice(0, 1000) });
 }
 
-export type DecodeResult = { ok: true; result: StepResult } | { ok: false; error: string };
+export type DecodeResult =
+  { ok: true; result: StepResult & { outcome: StepOutcome } } | { ok: false; error: string };
 
 /** Parses and checks a termination message; never throws. */
 export function decodeTerminationMessage(step: StepName, text: string | undefined): DecodeResult {

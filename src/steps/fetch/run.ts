@@ -85,6 +85,27 @@ export function emptyReport(settings: FetchSettings): FetchReport {
   };
 }
 
+/**
+ * The first part must begin a gzip stream (RFC 1952: ID1 0x1f, ID2 0x8b). When it does not, the
+ * part before it is missing (e.g. `.00` absent and the run starting at `.01`, which a listing
+ * cannot tell from `split --numeric-suffixes=1`): that is a missing part, not a corrupt gzip.
+ */
+async function* requireGzipStart(src: AsyncIterable<Buffer>, first: string): AsyncGenerator<Buffer> {
+  let checked = false;
+  for await (const chunk of src) {
+    if (!checked && chunk.length >= 2) {
+      checked = true;
+      if (chunk[0] !== 0x1f || chunk[1] !== 0x8b) {
+        throw bad(
+          `${first} does not begin a gzip stream, so the part before it is missing (the tarball's first part); ask the vendor to upload it`,
+          'DeliveryPartMissing',
+        );
+      }
+    }
+    yield chunk;
+  }
+}
+
 function bad(message: string, reason: string): UserFacingError {
   return new UserFacingError(message, reason, FETCH_EXIT.badDelivery);
 }
@@ -300,14 +321,17 @@ async function fetchInstitution(
           }
         };
         report.files = await extractTarGz(
-          counted(
-            concatParts({
-              parts,
-              session,
-              hooks,
-              ...(deps.tuning ? { tuning: deps.tuning } : {}),
-              ...(deps.signal ? { signal: deps.signal } : {}),
-            }),
+          requireGzipStart(
+            counted(
+              concatParts({
+                parts,
+                session,
+                hooks,
+                ...(deps.tuning ? { tuning: deps.tuning } : {}),
+                ...(deps.signal ? { signal: deps.signal } : {}),
+              }),
+            ),
+            parts[0]?.name ?? '',
           ),
           extractOpts,
         );
@@ -330,7 +354,10 @@ async function fetchInstitution(
         progress.phase = 'extract';
         progress.transferred = 0;
         progress.currentFile = '';
-        report.files = await extractTarGz(readStagedParts(parts, partsDir, progress), extractOpts);
+        report.files = await extractTarGz(
+          requireGzipStart(readStagedParts(parts, partsDir, progress), parts[0]?.name ?? ''),
+          extractOpts,
+        );
         if (!settings.keepParts) await rm(partsDir, { recursive: true, force: true });
       }
     } finally {

@@ -141,10 +141,8 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
 
   const violations = parfileViolations(parfile);
   if (violations.length > 0) {
-    throw new UserFacingError(
-      `${layout.parfilePath}: ${violations.map((v) => v.message).join('; ')}`,
-      violations[0]!.reason,
-    );
+    // Import keeps its documented reason (ParfileInvalid, exit 2); fetch reports the specific one.
+    throw new ParfileError(`${layout.parfilePath}: ${violations.map((v) => v.message).join('; ')}`);
   }
 
   // Where: always the institution's own directory object.
@@ -288,31 +286,73 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
   };
 }
 
+// Generated parfile syntax (Oracle Database Utilities, "Parameter Files" and "Case Sensitivity
+// When Specifying Parameter Values"): `#` starts a comment to the end of the line, a newline ends
+// a value, and a name keeps its exact spelling only inside double quotes. So a name that is not a
+// plain upper-case identifier is written in double quotes (EXL#2 -> "EXL#2"), and anything that
+// cannot be written safely at all (a double quote, a control character, an odd file name) is
+// refused with a reason instead of producing a parfile that means something else.
+// eslint-disable-next-line no-control-regex
+const UNWRITABLE = /["\u0000-\u001f\u007f]/;
+
+function unsafe(what: string, value: string): UserFacingError {
+  return new UserFacingError(
+    `${what} ${JSON.stringify(value)} cannot be written into an impdp parameter file (it holds a double quote or a control character)`,
+    'ParfileUnsafeValue',
+  );
+}
+
+/** An Oracle name as a parfile value: plain, or double-quoted when it needs to be. */
+export function parfileName(name: string): string {
+  if (UNWRITABLE.test(name) || name === '') throw unsafe('the name', name);
+  return /^[A-Z][A-Z0-9_$]*$/.test(name) ? name : `"${name}"`;
+}
+
+/** A file name as a parfile value: only characters that need no quoting at all. */
+function parfileFile(name: string): string {
+  if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
+    throw new UserFacingError(
+      `the file name ${JSON.stringify(name)} holds characters impdp would read differently (only letters, digits, '_', '-' and '.' are written)`,
+      'ParfileUnsafeValue',
+    );
+  }
+  return name;
+}
+
+function parfileToken(what: string, value: string, pattern: RegExp): string {
+  if (!pattern.test(value)) throw unsafe(what, value);
+  return value;
+}
+
 /** The plan as impdp parameter lines: what the impdp engine writes and what a DBA would type. */
 export function planAsParfileLines(plan: ImportPlan): string[] {
-  const q = (s: string): string => (/^[A-Z0-9_$#]+$/.test(s) ? s : `"${s}"`);
+  const q = parfileName;
   const lines = [
-    `DIRECTORY=${plan.directory}`,
-    `DUMPFILE=${plan.dumpfiles.join(',')}`,
-    `LOGFILE=${plan.logfile}`,
-    `JOB_NAME=${plan.jobName}`,
+    `DIRECTORY=${q(plan.directory)}`,
+    `DUMPFILE=${plan.dumpfiles.map(parfileFile).join(',')}`,
+    `LOGFILE=${parfileFile(plan.logfile)}`,
+    `JOB_NAME=${q(plan.jobName)}`,
     ...(plan.jobMode === 'FULL' ? ['FULL=Y'] : [`SCHEMAS=${plan.schemas.map(q).join(',')}`]),
     ...plan.remapSchemas.map((r) => `REMAP_SCHEMA=${q(r.from)}:${q(r.to)}`),
     ...plan.remapTablespaces.map((r) => `REMAP_TABLESPACE=${q(r.from)}:${q(r.to)}`),
     `PARALLEL=${plan.parallel}`,
     `TABLE_EXISTS_ACTION=${plan.tableExistsAction}`,
-    ...plan.filters.map(
-      (f) =>
-        `${f.kind.toUpperCase()}=${f.objectType}${f.nameClause !== undefined ? `:"${f.nameClause}"` : ''}`,
-    ),
+    ...plan.filters.map((f) => {
+      const type = parfileToken('the object type', f.objectType, /^[A-Z0-9_/ ]+$/);
+      if (f.nameClause === undefined) return `${f.kind.toUpperCase()}=${type}`;
+      if (UNWRITABLE.test(f.nameClause)) throw unsafe('the name clause', f.nameClause);
+      return `${f.kind.toUpperCase()}=${type}:"${f.nameClause}"`;
+    }),
     ...plan.transforms.map((t) => {
       const v =
         t.name === 'DISABLE_ARCHIVE_LOGGING' || t.value === 1 || t.value === 0
           ? t.value
             ? 'Y'
             : 'N'
-          : t.value;
-      return `TRANSFORM=${t.name}:${v}${t.objectType ? `:${t.objectType}` : ''}`;
+          : parfileToken('the transform value', String(t.value), /^[A-Za-z0-9_]+$/);
+      const name = parfileToken('the transform', t.name, /^[A-Z0-9_]+$/);
+      const type = t.objectType ? `:${parfileToken('the object type', t.objectType, /^[A-Z0-9_]+$/)}` : '';
+      return `TRANSFORM=${name}:${v}${type}`;
     }),
     ...(plan.skipUnusableIndexes !== undefined
       ? [`SKIP_UNUSABLE_INDEXES=${plan.skipUnusableIndexes ? 'Y' : 'N'}`]

@@ -5,6 +5,11 @@
 // validation.ts must implement each one (the compiler checks that).
 import YAML from 'yaml';
 import { API_VERSION, GROUP, KIND, PHASES, PLURAL, VERSION } from './types.js';
+import {
+  RESERVED_SCHEMA_NAMES,
+  SYSTEM_TABLESPACES,
+  UNDO_TEMP_TABLESPACE_PATTERN,
+} from '../oracle/oracle-maintained.js';
 import { arr, bool, int, num, obj, str, type CelRule, type Schema } from './schema-helpers.js';
 
 export const CRD_NAME = `${PLURAL}.${GROUP}`;
@@ -15,15 +20,19 @@ export const CATEGORY = 'alma';
 export const PATTERNS = {
   digits: '^[0-9]{1,20}$',
   k8sName: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
-  oracleName: '^[A-Z][A-Z0-9_$#]*$',
+  // No $ or #: Oracle "strongly discourages" them in names, # starts a comment in a parfile and $
+  // is special in every shell a DBA pastes the name into.
+  oracleName: '^[A-Z][A-Z0-9_]*$',
   storageQuantity: '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$',
   resourceQuantity: '^[0-9]+(\\.[0-9]+)?(m|Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$',
-  duration: '^([0-9]+(h|m|s))+$',
+  // h, m, s in this order, each at most once and of at most 6 digits: CEL's duration() (int64
+  // nanoseconds) cannot overflow, so the rules below never fail to evaluate.
+  duration: '^([0-9]{1,6}h([0-9]{1,6}m)?([0-9]{1,6}s)?|[0-9]{1,6}m([0-9]{1,6}s)?|[0-9]{1,6}s)$',
   oraCode: '^ORA-[0-9]{5}$',
   image: '^[^\\s]+$',
-  absolutePath: '^/[^\\s]*$',
   host: '^[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?$',
-  connectString: '^[^\\s]+$',
+  connectString: '^[A-Za-z0-9._:/?=&,()\\[\\]@-]+$',
+  stagingPath: '^(/[A-Za-z0-9._-]+)+$',
   sid: '^[A-Za-z][A-Za-z0-9]{0,11}$',
   pdb: '^[A-Za-z][A-Za-z0-9_]{0,29}$',
 } as const;
@@ -33,30 +42,14 @@ export const MAX_NAME_LENGTH = 40;
 /** A DNS label that starts with a letter: children are named `<name>-...`. */
 export const NAME_PATTERN = '^[a-z]([-a-z0-9]*[a-z0-9])?$';
 
-const ORACLE_ACCOUNTS = [
-  'SYS',
-  'SYSTEM',
-  'PDBADMIN',
-  'DBSNMP',
-  'OUTLN',
-  'XDB',
-  'AUDSYS',
-  'CTXSYS',
-  'MDSYS',
-  'ORDSYS',
-  'LBACSYS',
-  'DVSYS',
-  'OJVMSYS',
-  'WMSYS',
-  'APPQOSSYS',
-  'DBSFWUSER',
-  'GGSYS',
-  'GSMADMIN_INTERNAL',
-  'ANONYMOUS',
-  'PUBLIC',
-];
-export const RESERVED_SCHEMAS: readonly string[] = ORACLE_ACCOUNTS;
-export const RESERVED_TABLESPACES: readonly string[] = ['SYSTEM', 'SYSAUX', 'TEMP', 'UNDOTBS1'];
+/** Bounds of the CEL rules below, shared with validation.ts. */
+export const BOUNDS = {
+  alertRatio: [0.5, 0.99],
+  stagingFraction: [0.1, 0.9],
+  storage: ['1Gi', '1Pi'],
+  guardInterval: ['1s', '24h'],
+  stableFor: ['1s', '24h'],
+} as const;
 
 /** Fields that cannot change once a restore has started (of import: engine and tableExistsAction). */
 export const IMMUTABLE_AFTER_START = [
@@ -152,14 +145,82 @@ export const RULES = {
       "a tablespace override uses another institution's default name (USERS for the first, USERS<n> for the n-th): choose another name, or override that institution's tablespace too",
   },
   reservedSchema: {
-    rule: `!(self in [${quoted(RESERVED_SCHEMAS)}])`,
+    rule: `!(self in [${quoted(RESERVED_SCHEMA_NAMES)}])`,
     message:
-      'must not be an account that Oracle maintains (SYS, SYSTEM, PDBADMIN, ...): use your own, e.g. EXL_ADMIN',
+      'must not be an account or role that Oracle maintains (SYS, SYSTEM, SYSBACKUP, OLAPSYS, DBA, ...; the prepare step also asks the database): use your own, e.g. EXL_ADMIN',
   },
   reservedTablespace: {
-    rule: `!(self in [${quoted(RESERVED_TABLESPACES)}])`,
+    rule: `!(self in [${quoted(SYSTEM_TABLESPACES)}]) && !self.matches('${UNDO_TEMP_TABLESPACE_PATTERN}')`,
     message:
-      'must not be an Oracle system tablespace (SYSTEM, SYSAUX, TEMP, UNDOTBS1): use your own, e.g. USERS',
+      'must not be a system, undo or temporary tablespace (SYSTEM, SYSAUX, UNDOTBS1, UNDOTBS2, TEMP, ...): use your own, e.g. USERS',
+  },
+  // On the parent with a fieldPath, so that the API server's message does not repeat the value
+  // (which may hold a password) as it does for a rule on the string itself.
+  connectStringCredentials: {
+    rule: "!self.connectString.contains('@')",
+    fieldPath: '.connectString',
+    message:
+      'must not hold a user name or password (user/password@...): put them in the Secret named by adminCredentialsSecret (keys "username" and "password") and give only the service here, e.g. db.example.edu:1521/ALMAPDB',
+  },
+  connectStringCharacters: {
+    rule: `self.connectString.matches('${PATTERNS.connectString.replace(/\\/g, '\\\\')}')`,
+    fieldPath: '.connectString',
+    message:
+      'must be an Easy Connect string such as db.example.edu:1521/ALMAPDB: letters, digits and . _ - : / ? = & , ( ) [ ] only; no spaces, quotes, $ or backticks',
+  },
+  stagingPathShape: {
+    rule: `self.matches('${PATTERNS.stagingPath}') && !self.matches('(^|/)[.][.]?(/|$)')`,
+    message:
+      "must be an absolute directory path such as /exlibris/import: letters, digits, '.', '_' and '-' between single slashes, no '.' or '..' component, no trailing slash, not / itself (the Oracle directory objects point there)",
+  },
+  stagingPathSystem: {
+    rule: "!self.matches('^/(etc|proc|sys|dev|bin|sbin|lib|lib64|usr|boot|root|run)(/|$)')",
+    message:
+      'must not be in an operating system directory (/etc, /proc, /sys, /dev, /usr, ...): the database server writes the dump files and import logs there',
+  },
+  noControlCharacters: {
+    rule: "!self.matches('[\\\\x00-\\\\x1f\\\\x7f]')",
+    message: 'must not contain control characters such as a newline',
+  },
+  storageBounds: {
+    rule:
+      '!isQuantity(self) || ' +
+      `(quantity(self).compareTo(quantity('${BOUNDS.storage[0]}')) >= 0 && quantity(self).compareTo(quantity('${BOUNDS.storage[1]}')) <= 0)`,
+    message: `must be from ${BOUNDS.storage[0]} to ${BOUNDS.storage[1]}: a volume of size 0 (or of a few bytes) cannot hold a restore`,
+  },
+  positiveQuantity: {
+    rule: "!isQuantity(self) || quantity(self).isGreaterThan(quantity('0'))",
+    message: 'must be greater than zero: leave it out rather than set it to 0',
+  },
+  requestsWithinLimits: {
+    rule: ['memory', 'cpu']
+      .map(
+        (r) =>
+          `(!has(self.requests) || !has(self.limits) || !has(self.requests.${r}) || !has(self.limits.${r}) || ` +
+          `!isQuantity(self.requests.${r}) || !isQuantity(self.limits.${r}) || ` +
+          `quantity(self.requests.${r}).compareTo(quantity(self.limits.${r})) <= 0)`,
+      )
+      .join(' && '),
+    message:
+      'requests must not exceed limits (memory and cpu): Kubernetes refuses such a pod, so the database would never start',
+  },
+  alertRatioRange: {
+    // A range on a number field is a CEL rule, not minimum/maximum: kube-openapi compares an
+    // integer value with int64(minimum), so `alertRatio: 0` would pass a minimum of 0.5.
+    rule: `self >= ${BOUNDS.alertRatio[0]} && self <= ${BOUNDS.alertRatio[1]}`,
+    message: `must be from ${BOUNDS.alertRatio[0]} to ${BOUNDS.alertRatio[1]}: the fill ratio at which the guard acts (0.85 = at 85% full, as the vendor asks)`,
+  },
+  stagingFractionRange: {
+    rule: `self >= ${BOUNDS.stagingFraction[0]} && self <= ${BOUNDS.stagingFraction[1]}`,
+    message: `must be from ${BOUNDS.stagingFraction[0]} to ${BOUNDS.stagingFraction[1]}: the staging volume's share of the total (0.47 = 70 of 150 GiB)`,
+  },
+  guardInterval: {
+    rule: `!self.matches('${PATTERNS.duration}') || (duration(self) >= duration('${BOUNDS.guardInterval[0]}') && duration(self) <= duration('${BOUNDS.guardInterval[1]}'))`,
+    message: `must be from ${BOUNDS.guardInterval[0]} to ${BOUNDS.guardInterval[1]}: how often the guard queries the database (0s would query it without pause)`,
+  },
+  stableFor: {
+    rule: `!self.matches('${PATTERNS.duration}') || (duration(self) >= duration('${BOUNDS.stableFor[0]}') && duration(self) <= duration('${BOUNDS.stableFor[1]}'))`,
+    message: `must be from ${BOUNDS.stableFor[0]} to ${BOUNDS.stableFor[1]}: with 0s a file still being uploaded would count as complete`,
   },
   exactlyOneDatabase: {
     rule: 'has(self.managed) != has(self.existing)',
@@ -220,9 +281,10 @@ const duration = (what: string, dflt: string) =>
     },
   );
 const storageQuantity = (what: string, extra: Record<string, unknown> = {}) =>
-  str(`${what} A Kubernetes quantity such as "200Gi" or "1.5Ti".`, {
+  str(`${what} A Kubernetes quantity such as "200Gi" or "1.5Ti", from 1Gi to 1Pi.`, {
     pattern: PATTERNS.storageQuantity,
     maxLength: 32,
+    'x-kubernetes-validations': [RULES.storageBounds],
     ...extra,
   });
 const resourceList = (what: string) =>
@@ -230,10 +292,12 @@ const resourceList = (what: string) =>
     cpu: str('CPU, a Kubernetes quantity such as "2" or "500m".', {
       pattern: PATTERNS.resourceQuantity,
       maxLength: 32,
+      'x-kubernetes-validations': [RULES.positiveQuantity],
     }),
     memory: str('Memory, a Kubernetes quantity such as "8Gi".', {
       pattern: PATTERNS.resourceQuantity,
       maxLength: 32,
+      'x-kubernetes-validations': [RULES.positiveQuantity],
     }),
   });
 const deadline = (step: string, dflt: number, why: string) =>
@@ -280,6 +344,7 @@ const sftp = obj(
         minLength: 1,
         maxLength: 1024,
         default: '.',
+        'x-kubernetes-validations': [RULES.noControlCharacters],
       },
     ),
     credentialsSecret: secretName(
@@ -293,10 +358,13 @@ const sftp = obj(
       'How long the fetch step waits for the delivery to appear and be complete before it fails.',
       '24h',
     ),
-    stableFor: duration(
-      "How long a file's size must stay unchanged before it counts as completely uploaded.",
-      '2m',
-    ),
+    stableFor: {
+      ...duration(
+        "How long a file's size must stay unchanged before it counts as completely uploaded, from 1s to 24h.",
+        '2m',
+      ),
+      'x-kubernetes-validations': [RULES.stableFor],
+    },
     mode: str(
       'stream (default): download, gunzip and untar in one pass, never storing the tarball; stage: keep the downloaded parts on the staging volume first (resumable download, needs more space).',
       { enum: ['stream', 'stage'], default: 'stream' },
@@ -324,10 +392,13 @@ const managed = obj(
     resources: obj(
       'CPU and memory of the database container. A memory limit of at least 2Gi is required. Default requests cpu 2 and memory 8Gi, limit memory 8Gi.',
       {
-        requests: resourceList('Minimum resources, e.g. cpu: "2", memory: 8Gi.'),
+        requests: resourceList('Minimum resources, e.g. cpu: "2", memory: 8Gi. At most the limits.'),
         limits: resourceList('Maximum resources, e.g. memory: 8Gi.'),
       },
-      { default: { requests: { cpu: '2', memory: '8Gi' }, limits: { memory: '8Gi' } } },
+      {
+        default: { requests: { cpu: '2', memory: '8Gi' }, limits: { memory: '8Gi' } },
+        'x-kubernetes-validations': [RULES.requestsWithinLimits],
+      },
     ),
     sid: str(
       'ORACLE_SID of the container database: a letter, then up to 11 letters or digits. Default ORCLCDB.',
@@ -359,8 +430,8 @@ const existing = obj(
   'An Oracle 19c Enterprise Edition database that you run. The operator connects to it and never deletes it.',
   {
     connectString: str(
-      'Easy Connect string of the pluggable database service, e.g. db.example.edu:1521/ALMAPDB (not the container root).',
-      { pattern: PATTERNS.connectString, maxLength: 1024 },
+      'Easy Connect string of the pluggable database service, e.g. db.example.edu:1521/ALMAPDB (not the container root). No user name or password: those are in adminCredentialsSecret.',
+      { minLength: 1, maxLength: 1024 },
     ),
     adminCredentialsSecret: secretName(
       'keys "username" and "password" of an account that can create tablespaces, users and directories (not SYSDBA).',
@@ -370,15 +441,21 @@ const existing = obj(
       { pattern: PATTERNS.k8sName, maxLength: 253 },
     ),
     stagingPath: str(
-      'Absolute path at which the database server sees that volume; the Oracle directory objects point there.',
-      { pattern: PATTERNS.absolutePath, maxLength: 1024 },
+      'Absolute path at which the database server sees that volume, e.g. /exlibris/import; the Oracle directory objects point there. Letters, digits, ., _ and - between single slashes; no . or .. component; not / or an operating system directory.',
+      {
+        maxLength: 512,
+        'x-kubernetes-validations': [RULES.stagingPathShape, RULES.stagingPathSystem],
+      },
     ),
     allowRedoLogChanges: bool(
       'Let the prepare step add redo log groups (the vendor asks for 5 groups of at least 512M). Default false: it only reports.',
       { default: false },
     ),
   },
-  { required: ['connectString', 'adminCredentialsSecret', 'stagingClaimName', 'stagingPath'] },
+  {
+    required: ['connectString', 'adminCredentialsSecret', 'stagingClaimName', 'stagingPath'],
+    'x-kubernetes-validations': [RULES.connectStringCredentials, RULES.connectStringCharacters],
+  },
 );
 
 const database = obj(
@@ -416,11 +493,10 @@ const storage = obj(
         default: 150,
       },
     ),
-    stagingFraction: num('Share of that total that goes to the staging volume. Default 0.47 (70 of 150).', {
-      minimum: 0.1,
-      maximum: 0.9,
-      default: 0.47,
-    }),
+    stagingFraction: num(
+      'Share of that total that goes to the staging volume, from 0.1 to 0.9. Default 0.47 (70 of 150).',
+      { default: 0.47, 'x-kubernetes-validations': [RULES.stagingFractionRange] },
+    ),
     minimumSize: storageQuantity('Smallest size of each volume, whatever the bib count. Default "20Gi".', {
       default: '20Gi',
     }),
@@ -456,6 +532,20 @@ const postImport = obj(
     }),
     webhookSecret: secretName(
       'key "url", where the verify step POSTs its summary (instead of the vendor script\'s e-mail).',
+    ),
+    inventory: obj(
+      'Checks of the data inventory (bib records, items, users, loans, ...) that the verify step counts.',
+      {
+        bibRecordsTolerance: num(
+          'Allowed relative difference of the active bib records from the declared bibRecords before a warning. Default 0.1.',
+          { minimum: 0, maximum: 1, default: 0.1 },
+        ),
+        dropTolerance: num(
+          "A drop beyond this share of the same institution's previous Succeeded restore, in any area, is a warning. Default 0.02.",
+          { minimum: 0, maximum: 1, default: 0.02 },
+        ),
+      },
+      { default: {} },
     ),
   },
   { default: {} },
@@ -498,11 +588,10 @@ const importSpec = obj(
 const tablespaceGuard = obj(
   'Watches each tablespace during the import, as the vendor asks ("add datafiles above 85% full").',
   {
-    alertRatio: num('Fill ratio (of the allocated size) at which to act and alert. Default 0.85.', {
-      minimum: 0.5,
-      maximum: 0.99,
-      default: 0.85,
-    }),
+    alertRatio: num(
+      'Fill ratio (of the allocated size) at which to act and alert, from 0.5 to 0.99. Default 0.85.',
+      { default: 0.85, 'x-kubernetes-validations': [RULES.alertRatioRange] },
+    ),
     autoAddDatafiles: bool('Add a datafile when a tablespace passes alertRatio. Default true.', {
       default: true,
     }),
@@ -510,7 +599,10 @@ const tablespaceGuard = obj(
       'Expand the managed database volume when it runs short (needs a storage class that allows expansion). Default true.',
       { default: true },
     ),
-    interval: duration('How often to check the tablespaces.', '30s'),
+    interval: {
+      ...duration('How often to check the tablespaces, from 1s to 24h.', '30s'),
+      'x-kubernetes-validations': [RULES.guardInterval],
+    },
   },
   { default: {} },
 );
@@ -657,6 +749,15 @@ const status = obj('Observed state, written by the controller.', {
       }),
     ),
     warnings: arr('Doubts about explicit size overrides.', str('One warning.')),
+    basis: obj("Where the figures came from: a previous restore's measurements or the vendor's rule.", {
+      staging: str('Basis of the staging size.'),
+      tablespaces: str('Basis of the tablespace sizes.'),
+      importTime: str('Basis of the import estimate.'),
+    }),
+    importEstimate: obj('Expected import time, from the previous restore of the same institutions.', {
+      seconds: int('Seconds.', { format: 'int64' }),
+      text: str('The same, in words, with its source.'),
+    }),
   }),
   steps: obj('Per step state.', {
     fetch: stepStatus('fetch'),
@@ -694,6 +795,43 @@ const status = obj('Observed state, written by the controller.', {
       usedBytes: int('Used bytes.', { format: 'int64' }),
       allocatedBytes: int('Allocated bytes (datafiles).', { format: 'int64' }),
       maxBytes: int('Bytes reachable by autoextend.', { format: 'int64' }),
+    }),
+  ),
+  inventory: arr(
+    "The data inventory the verify step counted, per institution, with the baseline restore's figures.",
+    obj('One institution.', {
+      institutionId: str('Alma institution id.'),
+      exact: bool('The counts are exact COUNTs, not estimates.'),
+      baseline: str('namespace/name of the restore compared with.'),
+      areas: arr(
+        'Per area.',
+        obj('One area.', {
+          area: str('bibActive, bibDeleted, holdings, authorities, physicalItems, portfolios, ...'),
+          count: int('Rows counted.', { format: 'int64' }),
+          notInDelivery: bool('The table or a column is not in this delivery.'),
+          previous: int("The baseline restore's figure.", { format: 'int64' }),
+          change: num('(count - previous) / previous.'),
+        }),
+      ),
+    }),
+  ),
+  history: arr(
+    'The previous Succeeded restore of each institution: the baseline for sizing and for the inventory comparison.',
+    obj('One institution.', {
+      institutionId: str('Alma institution id.'),
+      restore: str('namespace/name of the earlier restore.'),
+      completedAt: str('When it succeeded.', { format: 'date-time' }),
+      bibActive: int('Its active bib records.', { format: 'int64' }),
+      dumpBytes: int('Its extracted dump bytes.', { format: 'int64' }),
+      tablespaceUsedBytes: int('Bytes used in its tablespace at the end.', { format: 'int64' }),
+      importSeconds: int("Its import step's duration.", { format: 'int64' }),
+      figures: arr(
+        'Its inventory.',
+        obj('One area.', {
+          area: str('Area.'),
+          count: int('Rows counted.', { format: 'int64' }),
+        }),
+      ),
     }),
   ),
   lastRetry: str('The value of the almarestore.io/retry annotation the controller last acted on.'),

@@ -5,6 +5,8 @@
 import { openAPIV3Schema } from './crd.js';
 import { applyDefaults } from './schema-walk.js';
 import type {
+  InventoryCheckSpec,
+  RestoreHistory,
   AlmaRestore,
   AlmaRestoreSpec,
   ExistingDatabaseSpec,
@@ -54,7 +56,10 @@ export interface ResolvedSpec {
     ignorableErrors: string[];
     /** For engine impdp: spec.import.impdpImage, else the managed database image. */
     impdpImage?: string;
-    postImport: Required<Omit<PostImportSpec, 'webhookSecret'>> & { webhookSecret?: string };
+    postImport: Required<Omit<PostImportSpec, 'webhookSecret' | 'inventory'>> & {
+      webhookSecret?: string;
+      inventory: Required<InventoryCheckSpec>;
+    };
   };
   tablespaceGuard: Required<TablespaceGuardSpec>;
   steps: Required<StepsSpec>;
@@ -70,6 +75,8 @@ export interface ResolvedAlmaRestore {
   uid?: string;
   generation?: number;
   spec: ResolvedSpec;
+  /** status.history: the previous restore of each institution, when the controller found one. */
+  history?: RestoreHistory[];
 }
 
 export const defaultSchemaName = (index: number) => (index === 0 ? 'EXL_ADMIN' : `EXL_ADMIN_${index + 1}`);
@@ -109,5 +116,6 @@ export function resolveAlmaRestore(ar: AlmaRestore, opts: ResolveOptions = {}): 
     ...(ar.metadata.uid ? { uid: ar.metadata.uid } : {}),
     ...(ar.metadata.generation !== undefined ? { generation: ar.metadata.generation } : {}),
     spec: resolveSpec(ar.spec, opts),
+    ...(ar.status?.history?.length ? { history: ar.status.history } : {}),
   };
 }

@@ -1,11 +1,14 @@
-// Kubernetes quantities, the subset the CRD's patterns admit: a decimal number with an optional
-// binary (Ki..Ei), decimal (k..E) or milli (m) suffix. Pure.
-import { PATTERNS } from './crd.js';
+// Kubernetes quantities as resource.ParseQuantity reads them (and so CEL's isQuantity() and
+// quantity() in the CRD's rules): an optionally signed decimal number with a binary (Ki..Ei),
+// decimal (n, u, m, k..E) or exponent (e3, E-2) suffix. The CRD's own patterns admit a subset;
+// the CEL twins must still answer like the API server for what the patterns refuse. Pure.
 
 export const GiB = 2 ** 30;
 
 const MULTIPLIERS: Record<string, number> = {
   '': 1,
+  n: 1e-9,
+  u: 1e-6,
   m: 1e-3,
   k: 1e3,
   M: 1e6,
@@ -21,18 +24,19 @@ const MULTIPLIERS: Record<string, number> = {
   Ei: 2 ** 60,
 };
 
-const QUANTITY = new RegExp(PATTERNS.resourceQuantity);
+// <signedNumber><suffix>; number: digits, digits.digits, digits. or .digits.
+const QUANTITY = /^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?:([KMGTPE]i|[numkMGTPE])|[eE]([+-]?[0-9]+))?$/;
 
+/** CEL's isQuantity(): what resource.ParseQuantity accepts. */
 export function isQuantity(text: string): boolean {
   return QUANTITY.test(text);
 }
 
 /** The value of a quantity in base units (bytes for storage); throws on anything else. */
 export function parseQuantity(text: string): number {
-  const m = /^([0-9]+(?:\.[0-9]+)?)([a-zA-Z]*)$/.exec(text);
-  const multiplier = m ? MULTIPLIERS[m[2]!] : undefined;
-  if (!m || multiplier === undefined || !isQuantity(text))
-    throw new Error(`not a Kubernetes quantity: ${JSON.stringify(text)}`);
+  const m = QUANTITY.exec(text);
+  if (!m) throw new Error(`not a Kubernetes quantity: ${JSON.stringify(text)}`);
+  const multiplier = m[3] !== undefined ? 10 ** Number(m[3]) : MULTIPLIERS[m[2] ?? '']!;
   return Number(m[1]) * multiplier;
 }
 

@@ -8,7 +8,8 @@
 // explicit sizes win, with a warning when they look too small. Pure.
 import type { ResolvedSpec } from './defaults.js';
 import { GiB, ceilToGiB, formatGiB, parseQuantity } from './quantity.js';
-import type { InstitutionPlan, SizingPlan } from './types.js';
+import { describeEstimate, sizingFromHistory } from './sizing-history.js';
+import type { InstitutionPlan, RestoreHistory, SizingPlan } from './types.js';
 
 /** The vendor: "USERS tablespace must be at least 20% larger than required minimum tablespace size". */
 export const TABLESPACE_HEADROOM = 1.2;
@@ -25,15 +26,21 @@ export function estimatedDataBytes(bibRecords: number, spec: Pick<ResolvedSpec, 
   return perMillion(bibRecords, gibPerMillionBibs * (1 - stagingFraction)) / TABLESPACE_HEADROOM;
 }
 
-export function planSizing(spec: ResolvedSpec): SizingPlan {
+export function planSizing(spec: ResolvedSpec, history: RestoreHistory[] = []): SizingPlan {
   const { storage } = spec;
   const minimum = parseQuantity(storage.minimumSize);
   const warnings: string[] = [];
+  const learnt = sizingFromHistory(spec.institutions, history);
+  const vendorRule = `vendor rule: ${storage.gibPerMillionBibs} GiB per million bib records`;
+  const fromHistory = `measured in ${learnt.sources.join(', ')}, scaled by bib records`;
 
   const institutions: InstitutionPlan[] = spec.institutions.map((inst) => {
     // = estimatedDataBytes x TABLESPACE_HEADROOM, computed without the round trip through 1.2.
     const share = perMillion(inst.bibRecords, storage.gibPerMillionBibs * (1 - storage.stagingFraction));
-    const bytes = Math.max(MIN_TABLESPACE_BYTES, ceilToGiB(share));
+    const bytes = Math.max(
+      MIN_TABLESPACE_BYTES,
+      learnt.tablespaceBytes.get(inst.institutionId) ?? ceilToGiB(share),
+    );
     return {
       institutionId: inst.institutionId,
       bibRecords: inst.bibRecords,
@@ -47,7 +54,8 @@ export function planSizing(spec: ResolvedSpec): SizingPlan {
 
   const computedStaging = Math.max(
     minimum,
-    ceilToGiB(perMillion(totalBibRecords, storage.gibPerMillionBibs * storage.stagingFraction)),
+    learnt.stagingBytes ??
+      ceilToGiB(perMillion(totalBibRecords, storage.gibPerMillionBibs * storage.stagingFraction)),
   );
   const computedDatabase = Math.max(
     minimum,
@@ -74,5 +82,31 @@ export function planSizing(spec: ResolvedSpec): SizingPlan {
     databaseBytes: Math.round(database),
     institutions,
     ...(warnings.length > 0 ? { warnings } : {}),
+    ...(learnt.sources.length > 0
+      ? {
+          basis: {
+            staging: storage.stagingSize
+              ? 'storage.stagingSize'
+              : learnt.stagingBytes !== undefined
+                ? fromHistory
+                : vendorRule,
+            tablespaces:
+              learnt.tablespaceBytes.size === spec.institutions.length
+                ? fromHistory
+                : learnt.tablespaceBytes.size > 0
+                  ? `${fromHistory} (institutions ${[...learnt.tablespaceBytes.keys()].join(', ')}); the others: ${vendorRule}`
+                  : vendorRule,
+            ...(learnt.importSeconds !== undefined ? { importTime: fromHistory } : {}),
+          },
+        }
+      : {}),
+    ...(learnt.importSeconds !== undefined
+      ? {
+          importEstimate: {
+            seconds: learnt.importSeconds,
+            text: describeEstimate(learnt.importSeconds, learnt.sources),
+          },
+        }
+      : {}),
   };
 }

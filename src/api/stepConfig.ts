@@ -1,11 +1,11 @@
 // Builds the StepConfig (src/steps/config.ts) that every step Job reads, from a resolved
 // AlmaRestore and its sizing plan. No secret inside: only the paths where the Job builder mounts
 // the Secrets (SECRET_DIRS). Pure.
-import { SECRETS_ROOT, STAGING_MOUNT, type StepConfig } from '../steps/config.js';
+import { SECRETS_ROOT, STAGING_MOUNT, type InventoryBaseline, type StepConfig } from '../steps/config.js';
 import { databaseName } from '../resources/names.js';
 import type { ResolvedAlmaRestore } from './defaults.js';
 import { parseDurationSeconds } from './duration.js';
-import type { SizingPlan } from './types.js';
+import type { RestoreHistory, SizingPlan } from './types.js';
 
 /** Where each Secret is mounted in a step pod (its keys become files). */
 export const SECRET_DIRS = {
@@ -39,12 +39,14 @@ export function buildStepConfig(restore: ResolvedAlmaRestore, plan: SizingPlan):
     institutions: spec.institutions.map((inst) => {
       const planned = plan.institutions.find((p) => p.institutionId === inst.institutionId);
       if (!planned) throw new Error(`the plan has no institution ${inst.institutionId}`);
+      const previous = restore.history?.find((h) => h.institutionId === inst.institutionId);
       return {
         institutionId: inst.institutionId,
         schema: inst.schema,
         tablespace: inst.tablespace,
         bibRecords: inst.bibRecords,
         tablespaceBytes: planned.tablespaceBytes,
+        ...(previous ? { previous: baselineOf(previous) } : {}),
       };
     }),
     stagingDir: STAGING_MOUNT,
@@ -88,10 +90,23 @@ export function buildStepConfig(restore: ResolvedAlmaRestore, plan: SizingPlan):
       gatherStatistics: post.gatherStatistics,
       runVendorScript: post.runVendorScript,
       ...(post.webhookSecret ? { webhookUrlFile: `${SECRET_DIRS.webhook}/url` } : {}),
+      inventory: {
+        bibRecordsTolerance: post.inventory.bibRecordsTolerance,
+        dropTolerance: post.inventory.dropTolerance,
+      },
     },
     tablespaceGuard: {
       alertRatio: spec.tablespaceGuard.alertRatio,
       autoAddDatafiles: spec.tablespaceGuard.autoAddDatafiles,
     },
+  };
+}
+
+/** An earlier restore's figures as the verify step compares with them (null: not in that delivery). */
+function baselineOf(h: RestoreHistory): InventoryBaseline {
+  return {
+    restore: h.restore,
+    ...(h.completedAt ? { completedAt: h.completedAt } : {}),
+    figures: Object.fromEntries(h.figures.map((f) => [f.area, f.count ?? null])),
   };
 }

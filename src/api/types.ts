@@ -124,6 +124,14 @@ export interface PostImportSpec {
   runVendorScript?: boolean; // default true
   /** Secret with key "url": where to POST the summary. */
   webhookSecret?: string;
+  inventory?: InventoryCheckSpec;
+}
+
+export interface InventoryCheckSpec {
+  /** Allowed relative difference of active bib records from bibRecords. Default 0.1. */
+  bibRecordsTolerance?: number;
+  /** A drop beyond this share of the previous restore's figure, in any area, is a warning. Default 0.02. */
+  dropTolerance?: number;
 }
 
 export interface TablespaceGuardSpec {
@@ -211,6 +219,10 @@ export interface SizingPlan {
   institutions: InstitutionPlan[];
   /** Doubts about explicit overrides (e.g. a databaseSize smaller than the planned tablespaces). */
   warnings?: string[];
+  /** Where each figure came from: the previous restore's measurements, or the vendor's rule. */
+  basis?: { staging: string; tablespaces: string; importTime?: string };
+  /** Expected import time, from the previous restore of the same institutions. */
+  importEstimate?: { seconds: number; text: string };
 }
 
 export interface StepStatus {
@@ -253,6 +265,10 @@ export interface AlmaRestoreStatus {
     allocatedBytes: number;
     maxBytes: number;
   }[];
+  /** The data inventory the verify step counted, per institution, with the previous restore's figures. */
+  inventory?: InstitutionInventoryStatus[];
+  /** The previous Succeeded restore of each institution, found at Pending: the baseline for sizing and comparison. */
+  history?: RestoreHistory[];
   /** The value of the almarestore.io/retry annotation last acted on. */
   lastRetry?: string;
   /** The phase a suspended restore resumes in. */
@@ -261,6 +277,42 @@ export interface AlmaRestoreStatus {
   stagingDeleted?: boolean;
   /** Actions the controller took by itself (datafiles added, volume grown). */
   actions?: { time: string; action: string }[];
+}
+
+export interface InventoryAreaStatus {
+  area: string;
+  /** Absent when the area is not in this delivery (notInDelivery) or could not be counted. */
+  count?: number;
+  notInDelivery?: boolean;
+  /** The same institution's figure in the baseline restore. */
+  previous?: number;
+  /** (count - previous) / previous. */
+  change?: number;
+}
+
+export interface InstitutionInventoryStatus {
+  institutionId: string;
+  /** Exact COUNTs (true), not optimizer estimates. */
+  exact: boolean;
+  /** namespace/name of the restore compared with. */
+  baseline?: string;
+  areas: InventoryAreaStatus[];
+}
+
+export interface RestoreHistory {
+  institutionId: string;
+  /** namespace/name of the earlier Succeeded AlmaRestore. */
+  restore: string;
+  completedAt?: string;
+  /** Its active bib records (the inventory's count): the base of the per-million figures. */
+  bibActive?: number;
+  /** Extracted dump bytes (its fetch step). */
+  dumpBytes?: number;
+  /** Bytes used in the institution's tablespace at the end (the tablespace guard). */
+  tablespaceUsedBytes?: number;
+  /** Its import step's duration. */
+  importSeconds?: number;
+  figures: { area: string; count?: number }[];
 }
 
 /** Compatible with client-node's KubernetesObject; the API server always sets metadata.name. */

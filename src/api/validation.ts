@@ -4,14 +4,18 @@
 // rule). test/integration/api-validation.test.ts sends the same manifests to a real API server and
 // compares. Pure.
 import {
+  BOUNDS,
   IMMUTABLE_AFTER_START,
   MAX_NAME_LENGTH,
   NAME_PATTERN,
+  PATTERNS,
   RULES,
   openAPIV3Schema,
   type RuleName,
 } from './crd.js';
+import { isReservedSchemaName, isReservedTablespaceName } from '../oracle/oracle-maintained.js';
 import { isDuration, parseDurationSeconds } from './duration.js';
+import { effectiveName, metadataErrors } from './metadata-validation.js';
 import { isQuantity, parseQuantity } from './quantity.js';
 import type { CelRule, Schema } from './schema-helpers.js';
 import {
@@ -87,6 +91,13 @@ const notBelowMinimum =
     !isQuantity(self.minimumSize) ||
     parseQuantity(self[field]) >= parseQuantity(self.minimumSize);
 
+const durationWithin =
+  ([min, max]: readonly [string, string]): CelImpl =>
+  (self: string) =>
+    !isDuration(self) ||
+    (parseDurationSeconds(self) >= parseDurationSeconds(min) &&
+      parseDurationSeconds(self) <= parseDurationSeconds(max));
+
 export const CEL_IMPLEMENTATIONS: Record<RuleName, CelImpl> = {
   name: (self) => {
     const name = String(self.metadata?.name ?? '');
@@ -115,8 +126,37 @@ export const CEL_IMPLEMENTATIONS: Record<RuleName, CelImpl> = {
     ),
   defaultSchemaTaken: defaultNameTaken('schema', 'EXL_ADMIN', '_'),
   defaultTablespaceTaken: defaultNameTaken('tablespace', 'USERS', ''),
-  reservedSchema: (self) => !RESERVED.schemas.has(self),
-  reservedTablespace: (self) => !RESERVED.tablespaces.has(self),
+  reservedSchema: (self) => !isReservedSchemaName(self),
+  reservedTablespace: (self) => !isReservedTablespaceName(self),
+  connectStringCredentials: (self) => !String(self.connectString).includes('@'),
+  connectStringCharacters: (self) => new RegExp(PATTERNS.connectString).test(String(self.connectString)),
+  stagingPathShape: (self: string) =>
+    new RegExp(PATTERNS.stagingPath).test(self) && !/(^|\/)[.][.]?(\/|$)/.test(self),
+  stagingPathSystem: (self: string) =>
+    !/^\/(etc|proc|sys|dev|bin|sbin|lib|lib64|usr|boot|root|run)(\/|$)/.test(self),
+  // eslint-disable-next-line no-control-regex -- the rule is about control characters.
+  noControlCharacters: (self: string) => !/[\x00-\x1f\x7f]/.test(self),
+  storageBounds: (self: string) =>
+    !isQuantity(self) ||
+    (parseQuantity(self) >= parseQuantity(BOUNDS.storage[0]) &&
+      parseQuantity(self) <= parseQuantity(BOUNDS.storage[1])),
+  positiveQuantity: (self: string) => !isQuantity(self) || parseQuantity(self) > 0,
+  requestsWithinLimits: (self) =>
+    ['memory', 'cpu'].every(
+      (r) =>
+        !has(self, 'requests') ||
+        !has(self, 'limits') ||
+        !has(self.requests, r) ||
+        !has(self.limits, r) ||
+        !isQuantity(self.requests[r]) ||
+        !isQuantity(self.limits[r]) ||
+        parseQuantity(self.requests[r]) <= parseQuantity(self.limits[r]),
+    ),
+  alertRatioRange: (self: number) => self >= BOUNDS.alertRatio[0] && self <= BOUNDS.alertRatio[1],
+  stagingFractionRange: (self: number) =>
+    self >= BOUNDS.stagingFraction[0] && self <= BOUNDS.stagingFraction[1],
+  guardInterval: durationWithin(BOUNDS.guardInterval),
+  stableFor: durationWithin(BOUNDS.stableFor),
   exactlyOneDatabase: (self) => has(self, 'managed') !== has(self, 'existing'),
   memoryLimit: (self) =>
     has(self, 'resources') && has(self.resources, 'limits') && has(self.resources.limits, 'memory'),
@@ -130,13 +170,6 @@ export const CEL_IMPLEMENTATIONS: Record<RuleName, CelImpl> = {
   databaseAboveMinimum: notBelowMinimum('databaseSize'),
   parallelism: (self) => (typeof self === 'string' ? self === 'auto' : self >= 1 && self <= 64),
   cancelIsFinal: (self, old) => self || !old,
-};
-
-// Parsed from the rules' own text, so the lists cannot drift apart.
-const listIn = (rule: string) => new Set([...rule.matchAll(/'([A-Z0-9_$#]+)'/g)].map((m) => m[1]!));
-const RESERVED = {
-  schemas: listIn(RULES.reservedSchema.rule),
-  tablespaces: listIn(RULES.reservedTablespace.rule),
 };
 
 const RULE_NAMES = new Map<CelRule, RuleName>(
@@ -190,29 +223,6 @@ function celErrors(value: any, old: any, schema: Schema, path: string, hasOld: b
   return errs;
 }
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-function metadataErrors(obj: any): FieldError[] {
-  const name = obj?.metadata?.name;
-  if (typeof name !== 'string' || name === '')
-    return [
-      {
-        reason: 'FieldValueRequired',
-        field: 'metadata.name',
-        message: 'Required value: name or generateName is required',
-      },
-    ];
-  if (name.length > 253 || !DNS_SUBDOMAIN.test(name))
-    return [
-      {
-        reason: 'FieldValueInvalid',
-        field: 'metadata.name',
-        message: `Invalid value: ${goValue(name)}: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
-      },
-    ];
-  return [];
-}
-
 export type ValidationResult =
   | { ok: true; defaulted: AlmaRestore }
   | {
@@ -249,14 +259,16 @@ export function validateAlmaRestore(manifest: unknown, old?: unknown): Validatio
     };
 
   const defaulted = applyDefaults(withoutStatus, openAPIV3Schema) as any;
+  // As the API server does before validating: a generateName-only object gets its name.
+  const name = effectiveName(obj.metadata);
+  if (name !== '' && defaulted.metadata?.name !== name) defaulted.metadata = { ...defaulted.metadata, name };
   const oldDefaulted = old === undefined ? undefined : (applyDefaults(old, openAPIV3Schema) as any);
-  const causes = [...metadataErrors(obj), ...validateSchema(defaulted, openAPIV3Schema, '')];
+  const causes = [...metadataErrors(obj.metadata), ...validateSchema(defaulted, openAPIV3Schema, '')];
   if (blocksCel(causes)) causes.push(CEL_SKIPPED);
   else causes.push(...celErrors(defaulted, oldDefaulted, openAPIV3Schema, '', oldDefaulted !== undefined));
 
   if (causes.length === 0) return { ok: true, defaulted: defaulted as AlmaRestore };
   const list = causes.map(formatFieldError);
-  const name = typeof obj.metadata?.name === 'string' ? obj.metadata.name : '';
   return {
     ok: false,
     code: 422,

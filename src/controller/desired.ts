@@ -34,7 +34,7 @@ export interface DesiredState {
 
 export function buildDesiredState(restore: AlmaRestore, options: { runnerImage: string }): DesiredState {
   const resolved = resolveAlmaRestore(restore, { runnerImage: options.runnerImage });
-  const plan = planSizing(resolved.spec);
+  const plan = planSizing(resolved.spec, resolved.history);
   const resources = desiredResources(resolved, plan);
   const existing = resolved.spec.database.existing;
   return {

@@ -9,6 +9,7 @@ import {
   type AlmaRestore,
   type AlmaRestoreStatus,
   type Phase,
+  type SizingPlan,
   type StepStatus,
 } from '../api/types.js';
 import type { Logger } from '../logging.js';
@@ -26,6 +27,9 @@ import {
   stepOfPhase,
 } from './phases.js';
 import { buildDesiredState, databaseKey, type DesiredState } from './desired.js';
+import { historyFor, inventoryStatus } from './inventory-status.js';
+import { exportInventory, forgetInventory } from './inventory-metrics.js';
+import { planSizing } from '../api/sizing.js';
 import { LABEL } from '../resources/meta.js';
 import { setCondition, stepConditionType, type ConditionInput } from '../api/conditions.js';
 import { secretRequirements } from '../api/validation.js';
@@ -177,15 +181,21 @@ export class Reconciler {
     if (phase === 'Suspended') return {};
 
     switch (phase) {
-      case 'Pending':
+      case 'Pending': {
+        // The previous restore of each institution: the baseline for sizing and for the inventory.
+        const history = historyFor(restore, this.deps.caches.restores.list(restore.metadata.namespace));
+        const plan = history.length > 0 ? planSizing(desired.resolved.spec, history) : desired.plan;
         return this.transition(
           restore,
           'Planning',
-          { plan: desired.plan },
+          { plan, ...(history.length > 0 ? { history } : {}) },
           'Planning',
-          'Sizing computed from the bib record counts',
-          [{ type: 'Planned', status: 'True', reason: 'Planned', message: planSummary(desired) }],
+          history.length > 0
+            ? `Sizing computed from ${history.map((h) => h.restore).join(', ')}`
+            : 'Sizing computed from the bib record counts',
+          [{ type: 'Planned', status: 'True', reason: 'Planned', message: planSummary(plan) }],
         );
+      }
       case 'Planning':
       case 'Queued': {
         // A step pod whose Secret is missing would wait forever in ContainerCreating: check first.
@@ -461,7 +471,7 @@ export class Reconciler {
         reason,
         message,
         stepStatus,
-        decoded.ok ? verificationOf(step, decoded.result) : {},
+        decoded.ok ? verificationOf(step, decoded.result, restore) : {},
       );
     }
 
@@ -479,7 +489,7 @@ export class Reconciler {
     };
     const next = phaseAfter(step);
     const extra: Partial<AlmaRestoreStatus> = { steps: { ...restore.status?.steps, [step]: stepStatus } };
-    Object.assign(extra, verificationOf(step, result));
+    Object.assign(extra, verificationOf(step, result, restore));
     if (next === 'Succeeded') extra.completionTime = finished;
     await this.deps.events.record(
       restore,
@@ -877,6 +887,7 @@ export class Reconciler {
     this.deps.metrics.restorePhase.remove(labels as never);
     for (const p of PHASES) this.deps.metrics.restorePhase.set({ ...labels, phase: p }, p === phase ? 1 : 0);
     this.deps.metrics.progressRatio.set(labels, (restore.status?.progress ?? 0) / 100);
+    exportInventory(this.deps.metrics, labels, restore.status?.inventory);
   }
 
   private forgetMetrics(namespace: string, restore: string) {
@@ -885,14 +896,24 @@ export class Reconciler {
     for (const p of PHASES) m.restorePhase.remove({ namespace, restore, phase: p });
     m.progressRatio.remove({ namespace, restore });
     m.lastProgressTimestamp.remove({ namespace, restore });
+    void forgetInventory(m, { namespace, restore });
   }
 }
 
-/** status.verification from the verify step's result, when it carries one. */
-function verificationOf(step: StepName, result: StepResult): Partial<AlmaRestoreStatus> {
-  return step === 'verify' && Array.isArray(result.summary.verification)
-    ? { verification: result.summary.verification as AlmaRestoreStatus['verification'] }
-    : {};
+/** status.verification and status.inventory from the verify step's result, when it carries them. */
+function verificationOf(
+  step: StepName,
+  result: StepResult,
+  restore: AlmaRestore,
+): Partial<AlmaRestoreStatus> {
+  if (step !== 'verify') return {};
+  const inventory = inventoryStatus(result.summary.inventory, restore.status?.history);
+  return {
+    ...(Array.isArray(result.summary.verification)
+      ? { verification: result.summary.verification as AlmaRestoreStatus['verification'] }
+      : {}),
+    ...(inventory ? { inventory } : {}),
+  };
 }
 
 /** When the restore last changed state, as its conditions record it. */
@@ -901,9 +922,11 @@ function lastTransition(restore: AlmaRestore): Date | undefined {
   return times.length > 0 ? new Date(Math.max(...times)) : undefined;
 }
 
-function planSummary(desired: DesiredState): string {
-  const p = desired.plan;
-  return `${p.totalBibRecords} bib records in ${p.institutions.length} institution(s): staging ${p.stagingSize}, database ${p.databaseSize}`;
+function planSummary(p: SizingPlan): string {
+  return (
+    `${p.totalBibRecords} bib records in ${p.institutions.length} institution(s): staging ${p.stagingSize}, database ${p.databaseSize}` +
+    (p.importEstimate ? `; import ${p.importEstimate.text}` : '')
+  );
 }
 
 function isStep(s: string): s is StepName {

@@ -185,7 +185,10 @@ export async function openConnection(
     throw new UserFacingError(
       `cannot connect to the database as ${credentials.username}: ${scrub(errorMessage(err), credentials.password)}` +
         (code === 'ORA-01017' ? ' (check the admin credentials Secret)' : '') +
-        (code === 'ORA-12514' ? ' (connect to the PDB service, not the CDB)' : ''),
+        // Thick mode says ORA-12514; thin mode (node-oracledb's own network layer) says NJS-518.
+        (code === 'ORA-12514' || code === 'NJS-518'
+          ? ' (the listener does not know this service: connect to the PDB service, e.g. host:1521/ORCLPDB1, not the CDB)'
+          : ''),
       'DatabaseUnreachable',
       1,
     );

@@ -13,8 +13,9 @@ import { planAsParfileLines } from '../steps/import/plan.js';
 import type { DatabaseCredentials } from './connection.js';
 import { scrub } from './connection.js';
 import type { DataPumpJobInfo, DataPumpStatus } from './datapump.js';
-import { DataPumpStartError, STOPPED_STATES } from './datapump.js';
+import { DataPumpBusyError, DataPumpStartError, RESTARTABLE_STATES, STOPPING_STATES } from './datapump.js';
 import type { EngineRunOptions, EngineRunResult, ImportEngine, StartKind } from './datapump-api.js';
+import { JOB_GONE } from './datapump-api.js';
 
 export interface ImpdpEngineOptions {
   /** The impdp executable (default "impdp" on PATH). */
@@ -145,10 +146,23 @@ export class ImpdpEngine implements ImportEngine {
       existing = undefined;
     }
 
+    if (existing && STOPPING_STATES.has(existing.state)) {
+      throw new DataPumpBusyError(
+        `job ${existing.owner}.${existing.name} is ${existing.state}: it is being stopped and cannot be ` +
+          'restarted until it is NOT RUNNING; run the import again in a minute to restart it',
+      );
+    }
+    if (!existing && run.resumeOnly && !run.fresh) {
+      event(`job ${plan.jobName} was started by an earlier run and no longer exists: its log decides`);
+      return { start: 'none', killedExisting, finalState: JOB_GONE, collectedLog: [] };
+    }
+
     let start: StartKind;
     let invocation: Invocation;
     if (existing) {
-      const stopped = STOPPED_STATES.has(existing.state);
+      // impdp's START_JOB on a job that is only passing through NOT RUNNING is refused
+      // (ORA-39004) and the client then carries on watching it, as CONTINUE_CLIENT does.
+      const stopped = RESTARTABLE_STATES.has(existing.state);
       start = stopped ? 'restarted' : 'attached';
       event(
         `job ${existing.name} is ${existing.state}: attaching${stopped ? ' and restarting it' : ' to watch it'}`,
@@ -160,8 +174,16 @@ export class ImpdpEngine implements ImportEngine {
     } else {
       start = 'opened';
       invocation = { parfileLines: [userid, ...planAsParfileLines(plan), status], commands: [] };
+      // impdp defines and starts the job in one go: the record of the start comes first.
+      await run.beforeStart?.();
     }
     const result = await this.invoke(credentials, invocation, run);
+    if (start !== 'opened' && result.exitCode !== 0 && /\bORA-31626\b/.test(result.lines.join('\n'))) {
+      // ATTACH= to a job that completed (master table dropped) in between: its log decides.
+      event(`job ${plan.jobName} ended before impdp could attach: its log decides`);
+      return { start, killedExisting, finalState: JOB_GONE, collectedLog: [] };
+    }
+    if (start === 'opened' && result.sawJob) await run.afterStart?.();
     if (result.exitCode === 1 && start === 'opened' && !result.sawJob) {
       throw new DataPumpStartError(
         `impdp refused to start job ${plan.jobName} (exit 1): ${result.lastLines}`,

@@ -13,7 +13,10 @@ export interface LogPhase {
   /** Object path, e.g. SCHEMA_EXPORT/TABLE/TABLE_DATA. */
   path: string;
   line: number;
-  /** From METRICS=YES "Completed N TYPE objects in S seconds" lines, summed over workers. */
+  /**
+   * From METRICS=YES: the phase's "Completed N TYPE objects in S seconds" total; without one, the
+   * sum of its "Completed by worker W N TYPE objects ..." lines (19c prints both; not added up).
+   */
   completedObjects?: number;
   seconds?: number;
 }
@@ -85,7 +88,7 @@ const LOGTIME = /^\d{2}-[A-Z]{3}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,9})?: ?/;
 const WORKER = /^W-(\d+) ?/;
 const ORA = /^(ORA-\d{5}): ?(.*)$/;
 const PROCESSING = /^Processing object type (\S+)/;
-const COMPLETED_OBJECTS = /^Completed (?:by worker \d+ )?(\d+) (\S+) objects in (\d+) seconds/;
+const COMPLETED_OBJECTS = /^Completed (by worker \d+ )?(\d+) (\S+) objects in (\d+) seconds/;
 const IMPORTED =
   /^\. \. imported "([^"]+)"\."([^"]+)"(?::"([^"]+)")?\s+([\d.]+) ([KMGT]?B)\s+(\d+) rows(?: in (\d+) seconds)?(?: using (\S+))?/;
 const JOB_END =
@@ -134,6 +137,9 @@ export function parseDataPumpLog(content: string): DataPumpLog {
     lineCount: lines.length,
   };
   let phase: LogPhase | undefined;
+  // METRICS=YES object counts per phase: the total lines, and the per-worker lines.
+  const phaseTotals = new Map<LogPhase, number>();
+  const phaseWorkerSums = new Map<LogPhase, number>();
   // Errors logged since the last ordinary line; if a fatal stop follows and the job is later
   // reopened, they were the reason of that stop and the restart went past them.
   let trailingErrorsFrom = 0;
@@ -204,8 +210,11 @@ export function parseDataPumpLog(content: string): DataPumpLog {
       log.phases.push(phase);
     } else if ((m = COMPLETED_OBJECTS.exec(trimmed))) {
       if (phase) {
-        phase.completedObjects = (phase.completedObjects ?? 0) + Number(m[1]);
-        phase.seconds = Math.max(phase.seconds ?? 0, Number(m[3]));
+        const count = Number(m[2]);
+        if (m[1] === undefined) phaseTotals.set(phase, (phaseTotals.get(phase) ?? 0) + count);
+        else phaseWorkerSums.set(phase, (phaseWorkerSums.get(phase) ?? 0) + count);
+        phase.completedObjects = phaseTotals.get(phase) ?? phaseWorkerSums.get(phase);
+        phase.seconds = Math.max(phase.seconds ?? 0, Number(m[4]));
       }
     } else if ((m = IMPORTED.exec(trimmed))) {
       log.tables.push({

@@ -85,15 +85,16 @@ export class OracleDataPumpSession implements DataPumpSession {
   async stopJob(handle: number, options: { immediate: boolean; keepMaster: boolean }): Promise<void> {
     await this.conn.execute(SQL.PLSQL_STOP_JOB, {
       handle,
-      immediate: options.immediate ? 1 : 0,
+      stop_immediately: options.immediate ? 1 : 0,
       keep_master: options.keepMaster ? 1 : 0,
     });
   }
 
-  async getStatus(handle: number): Promise<DataPumpStatus> {
+  async getStatus(handle: number, waitSeconds: number): Promise<DataPumpStatus> {
     const out = { out: 'number' } as const;
     const r = await this.conn.execute(SQL.PLSQL_GET_STATUS, {
       handle,
+      wait_seconds: Math.max(0, Math.round(waitSeconds)),
       state: { out: 'string', maxSize: 30 },
       percent_done: out,
       bytes_processed: out,

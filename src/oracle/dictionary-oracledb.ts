@@ -18,6 +18,7 @@ import type {
   NewDatafile,
   NewUser,
   RedoLogGroup,
+  RoleInfo,
   SchemaObject,
   StatsInfo,
   TablePartition,
@@ -132,7 +133,13 @@ export class OracleDictionary implements DictionarySession {
       roles: roles.map((r) => ({ role: str(r.GRANTED_ROLE), defaultRole: str(r.DEFAULT_ROLE) === 'YES' })),
       quotas: quotas.map((r) => ({ tablespace: str(r.TABLESPACE_NAME), maxBytes: num(r.MAX_BYTES) })),
       objectCount: num(u.OBJECT_COUNT),
+      oracleMaintained: str(u.ORACLE_MAINTAINED) === 'Y',
     };
+  }
+
+  async role(name: string): Promise<RoleInfo | undefined> {
+    const [r] = await this.rows(q.SQL_ROLE, { name });
+    return r ? { role: str(r.ROLE), oracleMaintained: str(r.ORACLE_MAINTAINED) === 'Y' } : undefined;
   }
 
   async directory(name: string): Promise<DirectoryInfo | undefined> {

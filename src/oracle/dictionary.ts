@@ -79,6 +79,14 @@ export interface UserInfo {
   quotas: QuotaInfo[];
   /** Objects the user owns (DBA_OBJECTS): more than zero means the schema holds something. */
   objectCount: number;
+  /** DBA_USERS.ORACLE_MAINTAINED = 'Y': created by Oracle's scripts, never to be changed otherwise. */
+  oracleMaintained: boolean;
+}
+
+export interface RoleInfo {
+  role: string;
+  /** DBA_ROLES.ORACLE_MAINTAINED = 'Y'. */
+  oracleMaintained: boolean;
 }
 
 export interface DirectoryInfo {
@@ -167,6 +175,8 @@ export interface DictionaryReader {
   /** Every datafile of the database (to derive paths for a new tablespace and avoid clashes). */
   allDatafiles(): Promise<string[]>;
   user(username: string): Promise<UserInfo | undefined>;
+  /** Undefined when no role has this name (DBA_ROLES). */
+  role(name: string): Promise<RoleInfo | undefined>;
   directory(name: string): Promise<DirectoryInfo | undefined>;
   redoLogs(): Promise<RedoLogGroup[]>;
   tableNames(schema: string): Promise<string[]>;

@@ -10,7 +10,12 @@
 // account or tablespace Oracle maintains.
 import type { Parfile } from './parfile.js';
 import { identifier, remaps } from './parfile.js';
-import { isOracleMaintainedSchema, isSystemTablespace } from './oracle-maintained.js';
+import { isReservedSchemaName, isReservedTablespaceName } from './oracle-maintained.js';
+
+const isOracleMaintainedSchema = (n: string): boolean =>
+  isReservedSchemaName(n.toUpperCase()) || /^APEX_\d+$/.test(n.toUpperCase());
+const isSystemTablespace = (n: string): boolean =>
+  isReservedTablespaceName(n.toUpperCase()) || /^(UNDO|TEMP)/.test(n.toUpperCase());
 
 /** Rejected, with the reason shown to the user. */
 export const FORBIDDEN_PARAMETERS: Record<string, string> = {

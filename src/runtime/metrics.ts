@@ -20,6 +20,20 @@ export function createMetrics(registry = new Registry()) {
       labelNames: restoreLabels,
       registers: [registry],
     }),
+    /** The verify step's data inventory: rows per institution and area (absent: not in the delivery). */
+    records: new Gauge({
+      name: 'alma_restore_records',
+      help: 'Rows of each area of the library data the verify step counted (bibActive, physicalItems, users, ...).',
+      labelNames: [...restoreLabels, 'institution', 'area'],
+      registers: [registry],
+    }),
+    /** The same figure in the previous Succeeded restore of the institution (the baseline). */
+    recordsPrevious: new Gauge({
+      name: 'alma_restore_records_previous',
+      help: "The same area's rows in the institution's previous Succeeded restore.",
+      labelNames: [...restoreLabels, 'institution', 'area'],
+      registers: [registry],
+    }),
     lastProgressTimestamp: new Gauge({
       name: 'alma_restore_last_progress_timestamp_seconds',
       help: 'Unix time at which the restore last made progress (phase change or progress increase).',

@@ -17,6 +17,16 @@ export interface InstitutionConfig {
   bibRecords: number;
   /** Planned tablespace size in bytes, the vendor's 20% headroom included. */
   tablespaceBytes: number;
+  /** The same institution's inventory in its previous Succeeded restore, to compare with. */
+  previous?: InventoryBaseline;
+}
+
+/** An earlier restore's inventory figures (null: that area was not in its delivery). */
+export interface InventoryBaseline {
+  /** namespace/name of the earlier AlmaRestore. */
+  restore: string;
+  completedAt?: string;
+  figures: Record<string, number | null>;
 }
 
 export interface StepConfig {
@@ -67,6 +77,8 @@ export interface StepConfig {
     runVendorScript: boolean;
     /** File holding the webhook URL (from a Secret), if any. */
     webhookUrlFile?: string;
+    /** Tolerances of the data inventory's checks; absent in hand-written configs: 0.1 and 0.02. */
+    inventory?: { bibRecordsTolerance: number; dropTolerance: number };
   };
   tablespaceGuard: { alertRatio: number; autoAddDatafiles: boolean };
 }

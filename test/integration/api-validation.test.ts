@@ -101,7 +101,7 @@ const INVALID: { name: string; mutate: (o: Manifest) => void; says: RegExp }[] =
   {
     name: 'alert ratio above 0.99',
     mutate: (o) => (o.spec.tablespaceGuard = { alertRatio: 1.5 }),
-    says: /spec\.tablespaceGuard\.alertRatio: Invalid value: 1\.5: .* should be less than or equal to 0\.99/,
+    says: /spec\.tablespaceGuard\.alertRatio: Invalid value: 1\.5: must be from 0\.5 to 0\.99/,
   },
   {
     name: 'bad ORA code',
@@ -130,7 +130,7 @@ const INVALID: { name: string; mutate: (o: Manifest) => void; says: RegExp }[] =
   {
     name: 'Oracle-maintained schema',
     mutate: (o) => (o.spec.institutions[0].schema = 'SYS'),
-    says: /spec\.institutions\[0\]\.schema: Invalid value: "SYS": must not be an account that Oracle maintains/,
+    says: /spec\.institutions\[0\]\.schema: Invalid value: "SYS": must not be an account or role that Oracle maintains/,
   },
   {
     name: 'unknown engine',

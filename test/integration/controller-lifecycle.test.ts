@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { sharedControlPlane, waitFor, type ControlPlane } from '../support/control-plane.js';
+import { sharedControlPlane, waitFor, waitForValue, type ControlPlane } from '../support/control-plane.js';
 import { startController, type ControllerProcess } from '../support/controller-process.js';
 import { FakeKubelet } from '../support/fake-kubelet.js';
 import {
@@ -270,9 +270,11 @@ describe('AlmaRestore controller', () => {
     await controllerFor(ns, ['--pvc-bind-timeout=3s']);
     const restores = new RestoreClient(cp.kubeConfig, ns);
     await restores.create(managedRestore('big'));
-    await restores.waitForPhase('big', 'Provisioning');
+    // The phase turns Provisioning one pass before the claim is created: wait for the claim itself.
+    const claim = await waitForValue('the staging claim big-staging to be created', () =>
+      core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: 'big-staging' }),
+    );
     // What the external provisioner reports when a quota or the pool is too small.
-    const claim = await core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: 'big-staging' });
     const now = new Date();
     await core.createNamespacedEvent({
       namespace: ns,

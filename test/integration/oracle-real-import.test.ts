@@ -1,110 +1,259 @@
-// Opt-in: a small export/import round trip against a real Oracle 19c PDB, through the same
-// DataPumpSession and datapump-api engine the import step uses. Runs only when
-// ORACLE_TEST_CONNECT is set; otherwise it reports an explicit skip.
+// Opt-in: the Data Pump behaviours the doubles claim (docs/oracle-behaviours.md, "Data Pump"),
+// against a real Oracle 19c PDB, through the same DataPumpSession and engines the import step
+// uses. Runs only when ORACLE_TEST_CONNECT is set; otherwise every test reports an explicit skip.
 //
 //   ORACLE_TEST_CONNECT          Easy Connect string of a PDB service, e.g. localhost:1521/ORCLPDB1
 //   ORACLE_TEST_CREDENTIALS_DIR  folder with files username, password: an admin (not SYSDBA) with
 //                                CREATE USER, DROP USER, CREATE ANY DIRECTORY, DATAPUMP_EXP/IMP_FULL_DATABASE
+//                                (and ALTER SYSTEM for the fatal-stop test)
 //   ORACLE_TEST_DIRECTORY_PATH   a folder on the database server that Oracle can write (e.g. /opt/oracle/admin)
-// It creates ALMA_RT_SRC / ALMA_RT_DST users, directory object ALMART_1, and drops them after.
+//   ORACLE_TEST_IMPDP            the impdp executable (impdp tests only), e.g. in Oracle's image
+// Each test creates ALMA_<X>_SRC / ALMA_<X>_DST users and a directory object, and drops them after.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { testStepConfig } from '../support/dictionary-double.js';
-import {
-  openConnection,
-  readDatabaseCredentials,
-  type OracleConnection,
-} from '../../src/oracle/connection.js';
-import { OracleDataPumpSession } from '../../src/oracle/datapump-session.js';
-import { DataPumpApiEngine } from '../../src/oracle/datapump-api.js';
-import { parseParfile } from '../../src/oracle/parfile.js';
-import { buildImportPlan } from '../../src/steps/import/plan.js';
+import { DataPumpApiEngine, JOB_GONE } from '../../src/oracle/datapump-api.js';
+import { ImpdpEngine } from '../../src/oracle/datapump-impdp.js';
+import { readDatabaseCredentials } from '../../src/oracle/connection.js';
 import { judgeLog, parseDataPumpLog } from '../../src/oracle/datapump-log.js';
-import { ORACLE_TEST_CONNECT, SKIP_WITHOUT_ORACLE, need } from '../support/real-oracle.js';
+import type { DataPumpSession } from '../../src/oracle/datapump.js';
+import { SKIP_WITHOUT_ORACLE, need } from '../support/real-oracle.js';
+import { realDataPump, waitFor } from '../support/real-oracle-datapump.js';
 
-const CONNECT = ORACLE_TEST_CONNECT;
 const SKIP = SKIP_WITHOUT_ORACLE;
+
+/** Until the job has no DBA_DATAPUMP_JOBS row (completed: master table dropped). */
+async function untilGone(s: DataPumpSession, job: string): Promise<void> {
+  await waitFor(`job ${job} to leave DBA_DATAPUMP_JOBS`, async () => {
+    const j = await s.findJob(job);
+    return j ? { seen: `state ${j.state}` } : { done: true };
+  });
+}
 
 test(
   'real Oracle: export a small schema, import it remapped with the datapump-api engine',
   { skip: SKIP },
   async () => {
-    const credentialsDir = need('ORACLE_TEST_CREDENTIALS_DIR');
-    const dirPath = need('ORACLE_TEST_DIRECTORY_PATH');
-    const config = testStepConfig('/nonexistent', {
-      restore: { namespace: 'test', name: 'rt' },
-      institutions: [
-        { institutionId: '1', schema: 'ALMA_RT_DST', tablespace: 'USERS', bibRecords: 1, tablespaceBytes: 1 },
-      ],
-      database: { connectString: CONNECT!, credentialsDir, directoryName: 'ALMART', directoryPath: dirPath },
-      import: { parallelism: 1, tableExistsAction: 'REPLACE' },
-    });
-    const credentials = await readDatabaseCredentials(credentialsDir);
-    const admin: OracleConnection = await openConnection(config, { credentials });
-    const quiet = async (sql: string): Promise<void> => {
-      await admin.execute(sql).catch(() => undefined);
-    };
+    const dp = await realDataPump('RT', 1000);
     try {
-      await quiet('DROP USER ALMA_RT_SRC CASCADE');
-      await quiet('DROP USER ALMA_RT_DST CASCADE');
-      await admin.execute(`CREATE DIRECTORY ALMART_1 AS '${dirPath.replace(/'/g, "''")}'`).catch(async () => {
-        await admin.execute(`CREATE OR REPLACE DIRECTORY ALMART_1 AS '${dirPath.replace(/'/g, "''")}'`);
+      const plan = dp.plan();
+      const run = await new DataPumpApiEngine(dp.session).run(plan, { fresh: true, intervalMs: 1000 });
+      assert.ok(run.finalState === 'COMPLETED' || run.finalState === JOB_GONE, run.finalState);
+      const verdict = judgeLog(parseDataPumpLog(await dp.readServerFile(plan.logfile)), {
+        schemas: [dp.dst],
       });
-      const pw = `Rt${Date.now()}x`;
-      await admin.execute(
-        `CREATE USER ALMA_RT_SRC IDENTIFIED BY "${pw}" QUOTA UNLIMITED ON USERS DEFAULT TABLESPACE USERS`,
-      );
-      await admin.execute(
-        'CREATE TABLE ALMA_RT_SRC.ORGANIZATION_UNIT (ID NUMBER PRIMARY KEY, NAME VARCHAR2(100))',
-      );
-      await admin.execute(
-        "INSERT INTO ALMA_RT_SRC.ORGANIZATION_UNIT SELECT LEVEL, 'org ' || LEVEL FROM dual CONNECT BY LEVEL <= 1000",
-      );
-      await admin.commit();
-
-      // Export with DBMS_DATAPUMP (the test's own block; the import uses the project's SQL).
-      await admin.execute(`
-      DECLARE h NUMBER; st VARCHAR2(30);
-      BEGIN
-        h := DBMS_DATAPUMP.OPEN('EXPORT', 'SCHEMA', NULL, 'ALMA_RT_EXPORT');
-        DBMS_DATAPUMP.ADD_FILE(h, 'alma_rt_%U.dmp', 'ALMART_1', reusefile => 1);
-        DBMS_DATAPUMP.ADD_FILE(h, 'alma_rt_export.log', 'ALMART_1', filetype => DBMS_DATAPUMP.KU$_FILE_TYPE_LOG_FILE, reusefile => 1);
-        DBMS_DATAPUMP.METADATA_FILTER(h, 'SCHEMA_EXPR', 'IN (''ALMA_RT_SRC'')');
-        DBMS_DATAPUMP.START_JOB(h);
-        DBMS_DATAPUMP.WAIT_FOR_JOB(h, st);
-      END;`);
-
-      const parfile = parseParfile(
-        'DUMPFILE=alma_rt_%U.dmp\nLOGFILE=alma_rt_import.log\nREMAP_SCHEMA=ALMA_RT_SRC:ALMA_RT_SRC\n',
-      );
-      const plan = buildImportPlan({
-        parfile,
-        config,
-        institution: config.institutions[0]!,
-        availableFiles: ['alma_rt_01.dmp'],
-      });
-      const engine = new DataPumpApiEngine(
-        async () => new OracleDataPumpSession(await openConnection(config, { credentials })),
-      );
-      const statuses: number[] = [];
-      const run = await engine.run(plan, {
-        fresh: true,
-        intervalMs: 1000,
-        onStatus: (s) => statuses.push(s.percentDone),
-      });
-      assert.equal(run.finalState, 'COMPLETED');
-      const verdict = judgeLog(parseDataPumpLog(run.collectedLog.join('\n')), { schemas: ['ALMA_RT_DST'] });
       assert.notEqual(verdict.outcome, 'Failed', verdict.message);
-      const { rows } = await admin.execute<{ N: number }>(
-        'SELECT COUNT(*) AS N FROM ALMA_RT_DST.ORGANIZATION_UNIT',
+      const { rows } = await dp.admin.execute<{ N: number }>(
+        `SELECT COUNT(*) AS N FROM ${dp.dst}.ORGANIZATION_UNIT`,
       );
       assert.equal(Number(rows[0]!.N), 1000);
-      assert.ok(statuses.length >= 1);
     } finally {
-      await quiet('DROP USER ALMA_RT_SRC CASCADE');
-      await quiet('DROP USER ALMA_RT_DST CASCADE');
-      await quiet('DROP DIRECTORY ALMART_1');
-      await admin.close();
+      await dp.cleanup();
+    }
+  },
+);
+
+test(
+  'real Oracle: a job completing between two GET_STATUS calls raises ORA-31623 next; the engine says GONE',
+  { skip: SKIP },
+  async () => {
+    const dp = await realDataPump('BP', 1000);
+    try {
+      const plan = dp.plan({ jobName: 'ALMA_BP_BETWEEN' });
+      const watcher = await dp.session();
+      let calls = 0;
+      // The watcher's own session, with its second GET_STATUS held until the job has finished.
+      const delayed: DataPumpSession = Object.assign(Object.create(watcher) as DataPumpSession, {
+        getStatus: async (h: number, w: number) => {
+          if (++calls === 2) await untilGone(await dp.session(), plan.jobName);
+          return watcher.getStatus(h, w);
+        },
+      });
+      const run = await new DataPumpApiEngine(async () => delayed).run(plan, { fresh: true, intervalMs: 0 });
+      assert.equal(run.finalState, JOB_GONE);
+      const log = parseDataPumpLog(await dp.readServerFile(plan.logfile));
+      assert.equal(log.outcome?.kind, 'completed');
+    } finally {
+      await dp.cleanup();
+    }
+  },
+);
+
+test(
+  'real Oracle: the watcher dies, the job completes, the rerun (resumeOnly) opens nothing and reads the log',
+  { skip: SKIP },
+  async () => {
+    const dp = await realDataPump('PD', 20000);
+    try {
+      const plan = dp.plan({ jobName: 'ALMA_PD_RERUN' });
+      const ac = new AbortController();
+      await assert.rejects(
+        new DataPumpApiEngine(dp.session).run(plan, {
+          fresh: true,
+          intervalMs: 0,
+          signal: ac.signal,
+          onStatus: () => ac.abort(),
+        }),
+        /watch aborted/,
+      );
+      const probe = await dp.session();
+      await untilGone(probe, plan.jobName);
+      assert.equal(
+        await probe.findJob(plan.jobName),
+        undefined,
+        'a completed job leaves no DBA_DATAPUMP_JOBS row',
+      );
+      await probe.close();
+      const rerun = await new DataPumpApiEngine(dp.session).run(plan, {
+        fresh: false,
+        intervalMs: 0,
+        resumeOnly: true,
+      });
+      assert.deepEqual([rerun.start, rerun.finalState], ['none', JOB_GONE]);
+      const log = parseDataPumpLog(await dp.readServerFile(plan.logfile));
+      assert.equal(log.outcome?.kind, 'completed');
+      assert.equal(log.restarts, 0);
+    } finally {
+      await dp.cleanup();
+    }
+  },
+);
+
+test(
+  'real Oracle: STOP_JOB keeping the master table leaves NOT RUNNING; ATTACH gives IDLING; START_JOB resumes',
+  { skip: SKIP },
+  async () => {
+    const dp = await realDataPump('SR', 200000);
+    try {
+      const plan = dp.plan({ jobName: 'ALMA_SR_RESTART' });
+      const ac = new AbortController();
+      await new DataPumpApiEngine(dp.session)
+        .run(plan, { fresh: true, intervalMs: 0, signal: ac.signal, onStatus: () => ac.abort() })
+        .catch(() => undefined);
+      const dba = await dp.session();
+      await dba.stopJob(await dba.attach(plan.jobName), { immediate: true, keepMaster: true });
+      await waitFor(`job ${plan.jobName} to be NOT RUNNING`, async () => {
+        const j = await dba.findJob(plan.jobName);
+        return j?.state === 'NOT RUNNING' ? { done: true } : { seen: j ? j.state : 'no row' };
+      });
+      const h = await dba.attach(plan.jobName);
+      assert.equal((await dba.getStatus(h, 0)).state, 'IDLING');
+      await dba.detach(h);
+      await dba.close();
+      const run = await new DataPumpApiEngine(dp.session).run(plan, { fresh: false, intervalMs: 5000 });
+      assert.equal(run.start, 'restarted');
+      const log = parseDataPumpLog(await dp.readServerFile(plan.logfile));
+      assert.ok(log.restarts >= 1, 'the log says the job has been reopened');
+      assert.equal(log.outcome?.kind, 'completed');
+    } finally {
+      await dp.cleanup();
+    }
+  },
+);
+
+test(
+  'real Oracle: a fatal stop while watched (its master process session killed) ends the watch; the job is restartable',
+  { skip: SKIP },
+  async () => {
+    const dp = await realDataPump('FS', 500000);
+    try {
+      const plan = dp.plan({ jobName: 'ALMA_FS_FATAL' });
+      let killed = false;
+      let killError: string | undefined;
+      const run = await new DataPumpApiEngine(dp.session).run(plan, {
+        fresh: true,
+        intervalMs: 0,
+        onStatus: () => {
+          if (killed) return;
+          killed = true;
+          // Kill the job's master control process session: the job stops on a fatal error.
+          void dp.admin
+            .execute(
+              `BEGIN FOR s IN (SELECT v.sid, v.serial# FROM v$session v JOIN dba_datapump_sessions d ON d.saddr = v.saddr
+                              WHERE d.job_name = :job AND d.session_type = 'MASTER') LOOP
+               EXECUTE IMMEDIATE 'ALTER SYSTEM KILL SESSION ''' || s.sid || ',' || s.serial# || ''' IMMEDIATE';
+             END LOOP; END;`,
+              { job: plan.jobName },
+            )
+            .catch((err: unknown) => {
+              killError = `the fatal-stop test needs ALTER SYSTEM for the admin user: ${String(err)}`;
+            });
+        },
+      });
+      assert.equal(killError, undefined, killError);
+      assert.ok(['NOT RUNNING', 'STOPPED', JOB_GONE].includes(run.finalState), run.finalState);
+      const j = await (await dp.session()).findJob(plan.jobName);
+      assert.ok(j === undefined || j.state === 'NOT RUNNING', `state after the fatal stop: ${j?.state}`);
+    } finally {
+      await dp.cleanup();
+    }
+  },
+);
+
+function impdpEngine(dp: Awaited<ReturnType<typeof realDataPump>>): ImpdpEngine {
+  return new ImpdpEngine({
+    binary: need('ORACLE_TEST_IMPDP'),
+    connectString: dp.config.database.connectString,
+    credentials: () => readDatabaseCredentials(dp.config.database.credentialsDir),
+    findJob: async (name) => {
+      const s = await dp.session();
+      try {
+        return await s.findJob(name);
+      } finally {
+        await s.close();
+      }
+    },
+  });
+}
+
+test(
+  'real Oracle: the impdp engine answers the password prompt on stdin; exit 0, then 5 over existing tables (SKIP)',
+  { skip: SKIP },
+  async () => {
+    const dp = await realDataPump('IP', 1000);
+    try {
+      const first = await impdpEngine(dp).run(dp.plan({ jobName: 'ALMA_IP_FIRST' }), {
+        fresh: true,
+        intervalMs: 5000,
+      });
+      assert.equal(first.exitCode, 0, first.collectedLog.slice(-5).join('\n'));
+      const credentials = await readDatabaseCredentials(dp.config.database.credentialsDir);
+      assert.ok(
+        !first.collectedLog.some((l) => l.includes(credentials.password)),
+        'the password never shows',
+      );
+      const skip = dp.plan({ jobName: 'ALMA_IP_SKIP', tableExistsAction: 'SKIP', logfile: 'ip_skip.log' });
+      const second = await impdpEngine(dp).run(skip, { fresh: true, intervalMs: 5000 });
+      assert.equal(second.exitCode, 5);
+      assert.match(
+        await dp.readServerFile('ip_skip.log'),
+        /ORA-39151: Table "ALMA_IP_DST"."ORGANIZATION_UNIT" exists/,
+      );
+    } finally {
+      await dp.cleanup();
+    }
+  },
+);
+
+test(
+  'real Oracle: impdp ATTACH= + KILL_JOB drops the job (exit 0); a missing dump file is exit 1',
+  { skip: SKIP },
+  async () => {
+    const dp = await realDataPump('IK', 200000);
+    try {
+      const plan = dp.plan({ jobName: 'ALMA_IK_KILL' });
+      const ac = new AbortController();
+      await new DataPumpApiEngine(dp.session)
+        .run(plan, { fresh: true, intervalMs: 0, signal: ac.signal, onStatus: () => ac.abort() })
+        .catch(() => undefined);
+      const killed = await impdpEngine(dp).run(plan, { fresh: true, intervalMs: 5000 });
+      assert.equal(killed.killedExisting, true);
+      const missing = { ...dp.plan({ jobName: 'ALMA_IK_MISSING' }), dumpfiles: ['no_such_file_01.dmp'] };
+      await assert.rejects(
+        impdpEngine(dp).run(missing, { fresh: true, intervalMs: 5000 }),
+        /refused to start .*exit 1/,
+      );
+    } finally {
+      await dp.cleanup();
     }
   },
 );

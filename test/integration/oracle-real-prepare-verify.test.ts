@@ -230,6 +230,26 @@ test(
       );
     }
 
+    await step(
+      'Oracle-maintained accounts, roles and tablespaces read as the double models them',
+      async () => {
+        const dict = await admin();
+        try {
+          // DBA_USERS.ORACLE_MAINTAINED / DBA_ROLES.ORACLE_MAINTAINED / DBA_TABLESPACES.CONTENTS,
+          // what prepare's refusals (OracleMaintainedSchema, SchemaIsRole, SystemTablespace) read.
+          for (const account of ['SYS', 'SYSTEM', 'SYSBACKUP', 'DIP', 'XS$NULL'])
+            assert.equal((await dict.user(account))?.oracleMaintained, true, `${account} ORACLE_MAINTAINED`);
+          assert.deepEqual(await dict.role('DBA'), { role: 'DBA', oracleMaintained: true });
+          assert.equal(await dict.role(NAME), undefined);
+          const info = await dict.databaseInfo();
+          assert.equal((await dict.tablespace(info.defaultTemporaryTablespace))?.contents, 'TEMPORARY');
+          assert.equal((await dict.tablespace('SYSAUX'))?.contents, 'PERMANENT');
+        } finally {
+          await dict.close();
+        }
+      },
+    );
+
     await step('prepare creates the tablespace, user, grants and directory object', async (st) => {
       const { result, report } = await prepare();
       st.diagnostic(result.message);

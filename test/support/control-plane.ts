@@ -66,25 +66,56 @@ export function httpsOk(url: string): Promise<boolean> {
   });
 }
 
-/** Polls `probe` until it resolves true, or throws `what` after `timeoutMs`. */
+/**
+ * Reads until `done(value)` holds and returns that value. On timeout the error names what it
+ * waited for and the last thing it saw (a value, described, or the read's error), so a failure
+ * on a busy machine says which object or condition was missing, not only that time ran out.
+ */
+export async function waitForValue<T>(
+  what: string,
+  read: () => Promise<T>,
+  done: (value: T) => boolean = () => true,
+  { timeoutMs = 60_000, everyMs = 250, describe = describeSeen }: WaitOptions<T> = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = 'nothing (no attempt finished)';
+  while (Date.now() < deadline) {
+    try {
+      const value = await read();
+      if (done(value)) return value;
+      seen = describe(value);
+    } catch (err) {
+      seen = `error: ${describeSeen(err instanceof Error ? err.message.replace(/\s+/g, ' ') : err)}`;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}; last seen: ${seen}`);
+}
+
+export interface WaitOptions<T> {
+  timeoutMs?: number;
+  everyMs?: number;
+  /** How the last value read is told in the timeout message. */
+  describe?: (value: T) => string;
+}
+
+function describeSeen(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 300 ? `${text.slice(0, 300)}...` : text;
+}
+
+/** Polls `probe` until it resolves true, or throws naming `what` and the probe's last result or error. */
 export async function waitFor(
   what: string,
   probe: () => Promise<boolean>,
   timeoutMs = 60_000,
   everyMs = 250,
-) {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      if (await probe()) return;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  const detail = lastError instanceof Error ? `: ${lastError.message}` : '';
-  throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${detail}`);
+): Promise<void> {
+  await waitForValue(what, probe, (ok) => ok, {
+    timeoutMs,
+    everyMs,
+    describe: () => 'the condition was false',
+  });
 }
 
 export function kubeconfigYaml(server: string, caPem: string, certPem: string, keyPem: string, user: string) {

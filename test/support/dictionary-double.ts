@@ -3,7 +3,19 @@
 // a bigfile tablespace), ORA-01144 (smallfile over 2^22-1 blocks), ORA-01686 (1022 files),
 // ORA-00059 (DB_FILES), ORA-00959 (unknown tablespace), ORA-01119 (no such directory on the
 // server), ORA-65040 (redo log change in a PDB), objects that cannot compile stay INVALID, ...
-// Every action is appended to `actions` so tests can prove that a run changed nothing.
+// Every action is appended to `actions` and every login attempt to `loginAttempts`, so tests can
+// prove that a run changed nothing, or never touched an account.
+//
+// What a fresh 19c PDB holds, as the double models it (Oracle Database Reference 19c):
+// - DBA_USERS.ORACLE_MAINTAINED (VARCHAR2(1)): 'Y' for the 36 accounts Oracle's scripts create
+//   (catalog.sql, catproc.sql, ...; "must not be changed in any way except by running an
+//   Oracle-supplied script"), 'N' for the image's PDBADMIN and every user we create.
+// - DBA_ROLES.ORACLE_MAINTAINED: 'Y' for the predefined roles (DBA, CONNECT, RESOURCE, ...).
+//   Users and roles share one namespace: CREATE USER with a role's name is ORA-01920 "user name
+//   'x' conflicts with another user or role name".
+// - DBA_TABLESPACES.CONTENTS (VARCHAR2(9)): UNDO, LOST WRITE PROTECTION, PERMANENT or TEMPORARY:
+//   SYSTEM, SYSAUX, USERS are PERMANENT, UNDOTBS1 is UNDO, TEMP is TEMPORARY (tempfiles, which
+//   DB_FILES does not count).
 import path from 'node:path';
 import type { StepConfig } from '../../src/steps/config.js';
 import type {
@@ -16,6 +28,7 @@ import type {
   NewDatafile,
   NewUser,
   RedoLogGroup,
+  RoleInfo,
   SchemaObject,
   StatsInfo,
   TablePartition,
@@ -25,6 +38,7 @@ import type {
   UserInfo,
   VpdPolicy,
 } from '../../src/oracle/dictionary.js';
+import { ORACLE_MAINTAINED_USERS, ORACLE_ROLES } from '../../src/oracle/oracle-maintained.js';
 import {
   BIGFILE_MAX_BLOCKS,
   MAX_FILES_PER_TABLESPACE,
@@ -83,6 +97,8 @@ export interface DoubleUser {
   roles: Map<string, boolean>;
   quotas: Map<string, number>;
   failedLogins: number;
+  /** DBA_USERS.ORACLE_MAINTAINED = 'Y' (default false: a user someone created). */
+  oracleMaintained?: boolean;
 }
 
 export interface DoubleOptions {
@@ -99,6 +115,8 @@ export interface DoubleOptions {
 /** A fresh official-image 19c EE PDB: USERS (smallfile, users01.dbf), TEMP, 3 redo groups of 200 MB. */
 export class DictionaryDouble implements DictionarySession {
   readonly actions: string[] = [];
+  /** Every canLogin attempt, by user name (a failed one counts against FAILED_LOGIN_ATTEMPTS). */
+  readonly loginAttempts: string[] = [];
   info: Omit<DatabaseInfo, 'datafileCount'>;
   readonly tablespaces = new Map<string, DoubleTablespace>();
   readonly users = new Map<string, DoubleUser>();
@@ -108,13 +126,8 @@ export class DictionaryDouble implements DictionarySession {
     { path: string; grants: { grantee: string; privilege: string }[] }
   >();
   redo: RedoLogGroup[];
-  readonly roles = new Set([
-    'CONNECT',
-    'RESOURCE',
-    'DBA',
-    'DATAPUMP_EXP_FULL_DATABASE',
-    'DATAPUMP_IMP_FULL_DATABASE',
-  ]);
+  /** DBA_ROLES: role name -> ORACLE_MAINTAINED. */
+  readonly roles = new Map<string, boolean>(ORACLE_ROLES.map((r) => [r, true]));
   readonly serverDirectories: Set<string>;
   gatherCalls = 0;
   closed = false;
@@ -161,6 +174,29 @@ export class DictionaryDouble implements DictionarySession {
         ],
         usedBytes: name === 'USERS' ? 1 * MiB : Math.floor(bytes * 0.9),
       });
+    }
+    this.tablespaces.set('TEMP', {
+      bigfile: false,
+      blockSize: 8192,
+      status: 'ONLINE',
+      contents: 'TEMPORARY',
+      files: [],
+      usedBytes: 0,
+    });
+    const seeded = (oracleMaintained: boolean, accountStatus: string): DoubleUser => ({
+      accountStatus,
+      defaultTablespace: oracleMaintained ? 'SYSTEM' : 'USERS',
+      temporaryTablespace: 'TEMP',
+      password: 'unknown to the tests',
+      roles: new Map(),
+      quotas: new Map(),
+      failedLogins: 0,
+      oracleMaintained,
+    });
+    for (const name of ORACLE_MAINTAINED_USERS) {
+      if (name === 'PUBLIC') continue; // a user group, not in DBA_USERS
+      if (name === 'PDBADMIN') this.users.set(name, seeded(false, 'OPEN'));
+      else this.users.set(name, seeded(true, name === 'SYS' || name === 'SYSTEM' ? 'OPEN' : 'LOCKED'));
     }
     this.redo = [1, 2, 3].map((g) => ({
       group: g,
@@ -253,7 +289,13 @@ export class DictionaryDouble implements DictionarySession {
       roles: [...u.roles].map(([role, defaultRole]) => ({ role, defaultRole })),
       quotas: [...u.quotas].map(([tablespace, maxBytes]) => ({ tablespace, maxBytes })),
       objectCount: s ? s.tables.length + s.objects.length : 0,
+      oracleMaintained: u.oracleMaintained ?? false,
     };
+  }
+
+  async role(name: string): Promise<RoleInfo | undefined> {
+    const maintained = this.roles.get(name);
+    return maintained === undefined ? undefined : { role: name, oracleMaintained: maintained };
   }
 
   async directory(name: string): Promise<DirectoryInfo | undefined> {
@@ -317,6 +359,7 @@ export class DictionaryDouble implements DictionarySession {
   }
 
   async canLogin(username: string, password: string): Promise<boolean> {
+    this.loginAttempts.push(username);
     const u = this.users.get(username);
     if (!u || u.accountStatus.includes('LOCKED')) return false;
     if (u.password !== password) {
@@ -382,14 +425,14 @@ export class DictionaryDouble implements DictionarySession {
 
   async createUser(user: NewUser): Promise<void> {
     this.actions.push(`createUser ${user.username}`);
-    if (this.users.has(user.username)) {
+    if (this.users.has(user.username) || this.roles.has(user.username)) {
       throw new OracleDoubleError(
         1920,
         `user name '${user.username}' conflicts with another user or role name`,
       );
     }
     this.mustTablespace(user.defaultTablespace);
-    this.mustTablespace(user.temporaryTablespace, true);
+    this.mustTablespace(user.temporaryTablespace, 'temporary');
     this.users.set(user.username, {
       accountStatus: 'OPEN',
       defaultTablespace: user.defaultTablespace,
@@ -535,21 +578,20 @@ export class DictionaryDouble implements DictionarySession {
     return n;
   }
 
-  private mustTablespace(name: string, temporary = false): DoubleTablespace {
+  /**
+   * ORA-00959 for an unknown tablespace; a user's TEMPORARY TABLESPACE must be TEMPORARY
+   * (ORA-12911 "permanent tablespace cannot be temporary tablespace") and its DEFAULT TABLESPACE
+   * must not be (ORA-12910 "cannot specify temporary tablespace as default tablespace").
+   */
+  private mustTablespace(name: string, role: 'data' | 'temporary' = 'data'): DoubleTablespace {
     const ts = this.tablespaces.get(name);
     if (!ts) {
-      if (temporary && name === 'TEMP') {
-        return {
-          bigfile: false,
-          blockSize: 8192,
-          status: 'ONLINE',
-          contents: 'TEMPORARY',
-          files: [],
-          usedBytes: 0,
-        };
-      }
       throw new OracleDoubleError(959, `tablespace '${name}' does not exist`);
     }
+    if (role === 'temporary' && ts.contents !== 'TEMPORARY')
+      throw new OracleDoubleError(12911, 'permanent tablespace cannot be temporary tablespace');
+    if (role === 'data' && ts.contents === 'TEMPORARY')
+      throw new OracleDoubleError(12910, 'cannot specify temporary tablespace as default tablespace');
     return ts;
   }
 

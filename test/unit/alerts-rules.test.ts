@@ -10,13 +10,14 @@ import YAML from 'yaml';
 import { REPO_ROOT, findPromtool, renderAlertRules, run } from '../support/chart-tools.js';
 
 const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'alerts');
-const TEST_FILES = ['alerts.test.yaml', 'alerts-overdue.test.yaml'];
+const TEST_FILES = ['alerts.test.yaml', 'alerts-overdue.test.yaml', 'alerts-inventory.test.yaml'];
 const ALERTS = [
   'AlmaRestoreTablespaceAlmostFull',
   'AlmaRestoreFailed',
   'AlmaRestoreStalled',
   'AlmaRestoreOverdue',
   'AlmaRestoreControllerDown',
+  'AlmaRestoreInventoryDrop',
 ];
 
 interface Rule {
@@ -51,7 +52,7 @@ describe('alerting rules (chart template, promtool)', () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
 
-  it('renders exactly the five documented alerts, each with summary, description and runbook_url', async () => {
+  it('renders exactly the six documented alerts, each with summary, description and runbook_url', async () => {
     assert.deepEqual(
       rules.map((r) => r.alert),
       ALERTS,
@@ -90,7 +91,7 @@ describe('alerting rules (chart template, promtool)', () => {
     dirs.push(dir);
     const r = await run(promtool, ['check', 'rules', 'rules.yaml'], { cwd: dir });
     assert.equal(r.code, 0, `promtool check rules failed:\n${r.stdout}\n${r.stderr}`);
-    assert.match(r.stdout + r.stderr, /SUCCESS: 5 rules found/);
+    assert.match(r.stdout + r.stderr, /SUCCESS: 6 rules found/);
   });
 
   it('passes promtool test rules: every alert fires and resolves as documented', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resolveSpec } from '../../src/api/defaults.js';
-import { GiB, formatGiB, parseQuantity } from '../../src/api/quantity.js';
+import { GiB, formatGiB, isQuantity, parseQuantity } from '../../src/api/quantity.js';
 import {
   DATABASE_OVERHEAD_BYTES,
   TABLESPACE_HEADROOM,
@@ -101,5 +101,18 @@ describe('quantities', () => {
     assert.equal(parseQuantity('1024'), 1024);
     assert.throws(() => parseQuantity('10 GB'), /not a Kubernetes quantity/);
     assert.throws(() => parseQuantity('10GB'), /not a Kubernetes quantity/);
+  });
+
+  it("reads everything CEL's isQuantity() accepts (resource.ParseQuantity), which the patterns do not", () => {
+    assert.equal(parseQuantity('1e3'), 1000);
+    assert.equal(parseQuantity('5E-1'), 0.5);
+    assert.equal(parseQuantity('+5Gi'), 5 * GiB);
+    assert.equal(parseQuantity('-1'), -1);
+    assert.equal(parseQuantity('.5Gi'), 0.5 * GiB);
+    assert.equal(parseQuantity('1.'), 1);
+    assert.ok(Math.abs(parseQuantity('100n') - 100e-9) < 1e-18);
+    assert.ok(
+      isQuantity('1e3') && isQuantity('2u') && !isQuantity('') && !isQuantity('1e') && !isQuantity('1Gb'),
+    );
   });
 });

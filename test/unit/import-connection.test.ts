@@ -74,6 +74,38 @@ test('a server that accepts but never answers is given up after connectTimeoutSe
   );
 });
 
+test('a listener that does not know the service (thin mode: NJS-518) gets the PDB-service hint', async (t) => {
+  // A loopback stand-in for the TNS listener: it answers the connect packet with a REFUSE packet
+  // carrying ERR=12514, as a listener does for an unknown service (node-oracledb thin then
+  // raises NJS-518 where thick mode says ORA-12514).
+  const data = Buffer.from(
+    '(DESCRIPTION=(TMP=)(VSNNUM=0)(ERR=12514)(ERROR_STACK=(ERROR=(CODE=12514)(EMFI=4))))',
+    'ascii',
+  );
+  const refuse = Buffer.alloc(12 + data.length);
+  refuse.writeUInt16BE(refuse.length, 0); // packet length
+  refuse.writeUInt8(4, 4); // type NSPTRF (refuse)
+  refuse.writeUInt16BE(data.length, 10);
+  data.copy(refuse, 12);
+  const listener = net.createServer((socket) => socket.once('data', () => socket.end(refuse)));
+  listener.listen(0, '127.0.0.1');
+  await once(listener, 'listening');
+  t.after(() => listener.close());
+  const port = (listener.address() as net.AddressInfo).port;
+  const config = {
+    database: { connectString: `127.0.0.1:${port}/ORCLCDB`, credentialsDir: '/nonexistent' },
+  } as StepConfig;
+  await assert.rejects(
+    openConnection(config, { credentials: { username: 'ALMA_ADMIN', password: 'pw' } }),
+    (e: unknown) => {
+      assert.ok(e instanceof UserFacingError);
+      assert.match(e.message, /NJS-518: .*Service "ORCLCDB" is not registered/);
+      assert.match(e.message, /connect to the PDB service, e\.g\. host:1521\/ORCLPDB1, not the CDB/);
+      return true;
+    },
+  );
+});
+
 test('oracleErrorCode and scrub', () => {
   assert.equal(oracleErrorCode(new Error('ORA-39002: invalid operation')), 'ORA-39002');
   assert.equal(oracleErrorCode(new Error('NJS-503: connection refused')), 'NJS-503');

@@ -212,6 +212,31 @@ test('a stopped job is resumed through ATTACH + START_JOB; --fresh kills it firs
   assert.equal(fresh.report.institutions[0]!.killedExisting, true);
 });
 
+test('ATTACH= to a job that completed meanwhile (ORA-31626): the log decides, no new job', async (t) => {
+  const env = await setup(t);
+  const first = await runImport({
+    config: env.config,
+    engine: env.engine('success'),
+    logger: env.logger,
+    intervalMs: 60_000,
+  });
+  assert.equal(first.result.outcome, 'Succeeded', first.result.message);
+  await rm(path.join(env.dir, 'reports', 'import-3978.done.json'));
+  // DBA_DATAPUMP_JOBS still showed the job when the rerun looked; it was gone when impdp attached.
+  const job = { owner: 'ALMA_ADMIN', name: 'ALMA_NIGHTLY_3978', state: 'EXECUTING', attachedSessions: 0 };
+  const run = await runImport({
+    config: env.config,
+    engine: env.engine('gone', job),
+    logger: env.logger,
+    intervalMs: 60_000,
+  });
+  assert.equal(run.result.outcome, 'Succeeded', run.result.message);
+  assert.equal(run.exitCode, IMPORT_EXIT.ok);
+  const calls = await env.record();
+  assert.equal(calls.length, 2);
+  assert.match(String(calls[1]!.parfile), /ATTACH=ALMA_NIGHTLY_3978/);
+});
+
 test('impdp STATUS blocks fold into a progress snapshot', () => {
   const block = {};
   for (const l of [

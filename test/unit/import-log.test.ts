@@ -208,3 +208,24 @@ test('errors that caused a fatal stop become warnings once the job was reopened;
   assert.equal(v.unexpectedCount, 1);
   assert.equal(judgeLog(parseDataPumpLog(stopped)).reason, 'ImportStoppedFatal', 'not reopened: still fatal');
 });
+
+test("METRICS=YES: a phase's 'Completed N' total and its 'Completed by worker' lines are not added up", () => {
+  const log = parseDataPumpLog(
+    [
+      'W-1 Processing object type SCHEMA_EXPORT/TABLE/TABLE',
+      'W-1      Completed 83 TABLE objects in 3 seconds',
+      'W-1      Completed by worker 1 40 TABLE objects in 2 seconds',
+      'W-2      Completed by worker 2 43 TABLE objects in 3 seconds',
+      'W-1 Processing object type SCHEMA_EXPORT/TABLE/TABLE_DATA',
+      'W-1      Completed by worker 1 14 TABLE_DATA objects in 42 seconds',
+      'W-2      Completed by worker 2 13 TABLE_DATA objects in 9 seconds',
+    ].join('\n'),
+  );
+  assert.deepEqual(
+    log.phases.map((p) => [p.path.split('/').pop(), p.completedObjects, p.seconds]),
+    [
+      ['TABLE', 83, 3],
+      ['TABLE_DATA', 27, 42],
+    ],
+  );
+});

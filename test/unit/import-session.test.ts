@@ -56,7 +56,7 @@ test('each method passes exactly the binds its statement declares', async () => 
   await s.setParallel(7, 4);
   await s.startJob(7);
   await s.stopJob(7, { immediate: true, keepMaster: false });
-  await s.getStatus(7);
+  await s.getStatus(7, 30);
   await s.detach(7);
   await s.close();
   assert.equal(conn.closed, true);
@@ -71,7 +71,11 @@ test('each method passes exactly the binds its statement declares', async () => 
     assert.deepEqual(Object.keys(e.binds).sort(), declaredBinds(e.sql), e.sql);
   }
   const stop = conn.executed.find((e) => e.sql === SQL.PLSQL_STOP_JOB)!;
-  assert.deepEqual(stop.binds, { handle: 7, immediate: 1, keep_master: 0 });
+  assert.deepEqual(stop.binds, { handle: 7, stop_immediately: 1, keep_master: 0 });
+  // GET_STATUS waits in the database (its own timeout), not timeout 0 and a sleep in between.
+  const status = conn.executed.find((e) => e.sql === SQL.PLSQL_GET_STATUS)!;
+  assert.equal(status.binds.wait_seconds, 30);
+  assert.match(SQL.PLSQL_GET_STATUS, /timeout => :wait_seconds/);
   const transform = conn.executed.find((e) => e.sql === SQL.PLSQL_METADATA_TRANSFORM_NUMBER)!;
   assert.deepEqual(transform.binds, {
     handle: 7,
@@ -114,7 +118,7 @@ test('findJob and getStatus map rows and OUT binds', async () => {
     state: 'NOT RUNNING',
     attachedSessions: 0,
   });
-  const st = await s.getStatus(1);
+  const st = await s.getStatus(1, 0);
   assert.equal(st.percentDone, 42);
   assert.equal(st.currentObject, 'TABLE_DATA EXL_ADMIN.BIB_MMS');
   assert.deepEqual(st.logLines, [
@@ -125,5 +129,5 @@ test('findJob and getStatus map rows and OUT binds', async () => {
   assert.deepEqual(getStatus.binds.log_text, { out: 'clob' });
   const empty = new OracleDataPumpSession(new RecordingConnection());
   assert.equal(await empty.findJob('J'), undefined);
-  assert.deepEqual((await empty.getStatus(1)).logLines, []);
+  assert.deepEqual((await empty.getStatus(1, 0)).logLines, []);
 });

@@ -133,6 +133,20 @@ test('filters, transforms and options are honoured; INCLUDE suppresses EXCLUDE=S
   assert.ok(inc.notes.some((n) => n.startsWith('EXCLUDE=STATISTICS not added')));
 });
 
+test('INCLUDE and EXCLUDE together are refused before anything runs (Oracle 19c refuses them)', () => {
+  assert.throws(
+    () => plan(VENDOR('3975_3978') + 'INCLUDE=TABLE:"IN (\'BIB_MMS\')"\nEXCLUDE=INDEX\n'),
+    (e: unknown) => {
+      assert.ok(e instanceof ParfileError);
+      assert.match(
+        e.message,
+        /INCLUDE and EXCLUDE cannot be combined in one Oracle 19c import .*only from 21c/,
+      );
+      return true;
+    },
+  );
+});
+
 test('the generated parfile lines read back to the same plan', () => {
   const p = plan(VENDOR('3975_3978') + 'EXCLUDE=TABLE:"IN (\'TMP_A\')"\n', 0);
   const again = plan(planAsParfileLines(p).join('\n'), 0);

@@ -105,4 +105,23 @@ groups:
           runbook_url: {{ printf "%s#almarestorecontrollerdown" $base | quote }}
       {{- end }}
       {{- end }}
+      {{- with $a.inventoryDrop }}
+      {{- if .enabled }}
+      - alert: AlmaRestoreInventoryDrop
+        expr: |-
+          max by (namespace, restore, institution, area) (
+            (alma_restore_records_previous - alma_restore_records) / alma_restore_records_previous
+          ) > {{ .dropShare }}
+        for: {{ .for }}
+        labels:
+          severity: {{ .severity }}
+          {{- with $extra }}
+          {{- toYaml . | nindent 10 }}
+          {{- end }}
+        annotations:
+          summary: {{`AlmaRestore {{ $labels.namespace }}/{{ $labels.restore }} restored {{ $value | humanizePercentage }} fewer {{ $labels.area }} than last time.`}}
+          description: {{ printf "Institution {{ $labels.institution }} of AlmaRestore {{ $labels.namespace }}/{{ $labels.restore }} has fewer rows in area {{ $labels.area }} than its previous Succeeded restore, by more than %v%%. A short delivery (truncated export, a dump file Data Pump skipped, the wrong institution) looks like this. Compare status.inventory with Alma before relying on this copy." (mulf .dropShare 100) | quote }}
+          runbook_url: {{ printf "%s#almarestoreinventorydrop" $base | quote }}
+      {{- end }}
+      {{- end }}
 {{- end }}

@@ -82,10 +82,13 @@ BEGIN
   DBMS_DATAPUMP.START_JOB(handle => :handle, skip_current => :skip_current);
 END;`;
 
-/** keep_master => 0 with immediate => 1 is KILL_JOB: the job and its master table are dropped. */
+/**
+ * keep_master => 0 with immediate => 1 is KILL_JOB: the job and its master table are dropped.
+ * (The bind is not called :immediate: IMMEDIATE is an Oracle reserved word.)
+ */
 export const PLSQL_STOP_JOB = `
 BEGIN
-  DBMS_DATAPUMP.STOP_JOB(handle => :handle, immediate => :immediate, keep_master => :keep_master);
+  DBMS_DATAPUMP.STOP_JOB(handle => :handle, immediate => :stop_immediately, keep_master => :keep_master);
 END;`;
 
 /** Leaves a started job running without us. */
@@ -95,8 +98,11 @@ BEGIN
 END;`;
 
 /**
- * One status poll: job state and figures, the busiest worker's current object, and the new log
- * text (work-in-progress and error entries) as one CLOB of lines. Never waits (timeout 0).
+ * One status call: job state and figures, the busiest worker's current object, and the new log
+ * text (work-in-progress and error entries) as one CLOB of lines. GET_STATUS itself waits up to
+ * :wait_seconds for news (it returns as soon as log entries arrive; 0 = at once; the wait is
+ * ignored in COMPLETING and COMPLETED). Once the job is COMPLETED its handle is invalid: the next
+ * call raises ORA-31623 (invalid_handle), which the engine reads as "finished, see the log".
  */
 export const PLSQL_GET_STATUS = `
 DECLARE
@@ -119,7 +125,7 @@ BEGIN
                            mask => DBMS_DATAPUMP.KU$_STATUS_JOB_STATUS
                                  + DBMS_DATAPUMP.KU$_STATUS_JOB_ERROR
                                  + DBMS_DATAPUMP.KU$_STATUS_WIP,
-                           timeout => 0, job_state => l_state, status => l_status);
+                           timeout => :wait_seconds, job_state => l_state, status => l_status);
   :state := l_state;
   l_js := l_status.job_status;
   IF l_js IS NOT NULL THEN

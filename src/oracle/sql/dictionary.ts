@@ -53,10 +53,14 @@ UNION ALL
 SELECT file_name FROM dba_temp_files`;
 
 export const SQL_USER = `
-SELECT u.username, u.account_status, u.default_tablespace, u.temporary_tablespace,
+SELECT u.username, u.account_status, u.default_tablespace, u.temporary_tablespace, u.oracle_maintained,
        (SELECT COUNT(*) FROM dba_objects o WHERE o.owner = u.username) AS object_count
   FROM dba_users u
  WHERE u.username = :name`;
+
+/** Users and roles share one namespace (ORA-01920): a schema must not be named like a role. */
+export const SQL_ROLE = `
+SELECT r.role, r.oracle_maintained FROM dba_roles r WHERE r.role = :name`;
 
 export const SQL_USER_ROLES = `
 SELECT granted_role, default_role FROM dba_role_privs WHERE grantee = :name`;

@@ -1,9 +1,8 @@
 // `alma-restore import`: the import Job's entry point, also usable by hand. Reads the StepConfig,
 // runs (or resumes) the Data Pump import of every institution in order, and ends with a
 // StepResult (termination message + report file) and a documented exit code (exit-codes.ts,
-// docs/import.md). SIGTERM stops watching; the Data Pump job itself keeps running in the
-// database and the next run attaches to it.
-import { setTimeout as delay } from 'node:timers/promises';
+// docs/import.md). SIGTERM stops watching (at the latest when the current GET_STATUS wait ends);
+// the Data Pump job itself keeps running in the database and the next run attaches to it.
 import { Command, Option } from 'commander';
 import { UserFacingError, errorMessage } from '../../errors.js';
 import { createLogger, type Logger } from '../../logging.js';
@@ -82,7 +81,6 @@ export async function importCommand(
       fresh: flags.fresh ?? false,
       dryRun: flags.dryRun ?? false,
       intervalMs,
-      sleep: (ms) => delay(ms, undefined, signal ? { signal } : {}),
       ...(signal ? { signal } : {}),
     });
     result = run.result;

@@ -240,6 +240,13 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
     ...parameterValues(parfile, 'EXCLUDE').map((v) => parseFilter('exclude', v)),
   ];
   const hasInclude = filters.some((f) => f.kind === 'include');
+  if (hasInclude && filters.some((f) => f.kind === 'exclude')) {
+    // Oracle 19c refuses the pair (impdp: UDI-00011; allowed only from 21c): say so before anything runs.
+    throw new ParfileError(
+      `${layout.parfilePath}: INCLUDE and EXCLUDE cannot be combined in one Oracle 19c import ` +
+        '(Data Pump allows both only from 21c); keep one of them',
+    );
+  }
   if (hasInclude) {
     notes.push('EXCLUDE=STATISTICS not added: the parfile uses INCLUDE (19c does not combine them)');
   } else if (!filters.some((f) => f.objectType === 'STATISTICS' && !f.nameClause)) {

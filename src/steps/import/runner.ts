@@ -1,7 +1,7 @@
 // The import step: for each institution of the config, in order, build the plan from the
 // delivered parfile, print and record it, run (or resume) the Data Pump job with the chosen
 // engine, then judge the log. One StepResult for the whole run, a full report beside it.
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from '../../logging.js';
@@ -10,24 +10,38 @@ import { institutionLayout } from '../config.js';
 import type { StepOutcome, StepResult } from '../result.js';
 import { UserFacingError, errorMessage } from '../../errors.js';
 import { parseParfile } from '../../oracle/parfile.js';
-import type { ImportEngine, StartKind } from '../../oracle/datapump-api.js';
-import { DataPumpStartError } from '../../oracle/datapump.js';
+import type {
+  EngineRunOptions,
+  EngineRunResult,
+  ImportEngine,
+  StartKind,
+} from '../../oracle/datapump-api.js';
+import { JOB_GONE } from '../../oracle/datapump-api.js';
+import { DataPumpBusyError, DataPumpStartError } from '../../oracle/datapump.js';
 import type { ClassifiedError, LogVerdict } from '../../oracle/datapump-log.js';
 import { judgeLog, parseDataPumpLog } from '../../oracle/datapump-log.js';
 import type { ImportPlan } from './plan.js';
 import { buildImportPlan, planAsParfileLines } from './plan.js';
 import { ProgressTracker } from './progress.js';
 import { IMPORT_EXIT } from './exit-codes.js';
-import { writeFileInFolder } from '../safe-fs.js';
+import type { JobRecord } from './job-record.js';
+import {
+  jobRecordPath,
+  readFileNoFollow,
+  readJobRecord,
+  removeJobRecord,
+  writeFileAtomic,
+  writeJobRecord,
+} from './job-record.js';
+import { decideGone, recordMatches } from './resume-decide.js';
 
 export interface RunImportOptions {
   config: StepConfig;
   engine: ImportEngine;
   logger: Logger;
   fresh?: boolean;
-  /** Poll and progress-line interval. */
+  /** Progress-line interval (GET_STATUS waits up to this long for news). */
   intervalMs?: number;
-  sleep?: (ms: number) => Promise<void>;
   /** Only build, print and record the plans. */
   dryRun?: boolean;
   signal?: AbortSignal;
@@ -40,7 +54,7 @@ export interface InstitutionReport {
   reason: string;
   message: string;
   plan?: ImportPlan;
-  start?: StartKind | 'alreadyImported';
+  start?: StartKind | 'alreadyImported' | 'finishedEarlier';
   killedExisting?: boolean;
   finalState?: string;
   exitCode?: number;
@@ -69,14 +83,11 @@ export function planDigest(plan: ImportPlan): string {
   return createHash('sha256').update(JSON.stringify(essential)).digest('hex').slice(0, 16);
 }
 
-/** Reports go to <staging>/reports: written whole, never through a link planted there. */
-async function writeAtomic(file: string, content: string): Promise<void> {
-  await writeFileInFolder(file, content, IMPORT_EXIT.usage);
-}
+const writeAtomic = writeFileAtomic;
 
 async function readIfExists(file: string): Promise<string | undefined> {
   try {
-    return await readFile(file, 'utf8');
+    return await readFileNoFollow(file);
   } catch {
     return undefined;
   }
@@ -120,11 +131,14 @@ function exitCodeFor(r: InstitutionReport): number {
       return IMPORT_EXIT.database;
     case 'ImportStoppedFatal':
     case 'ImportStopped':
+    case 'ImportStopping':
+    case 'ImportVanished':
     case 'ImportIncomplete':
     case 'ImportInterrupted':
       return IMPORT_EXIT.stopped;
     default:
       return r.reason.startsWith('Parfile') ||
+        r.reason === 'StagingUnsafe' ||
         r.reason.startsWith('DumpFiles') ||
         r.reason.startsWith('Config')
         ? IMPORT_EXIT.usage
@@ -194,12 +208,31 @@ export async function runImport(options: RunImportOptions): Promise<ImportRun> {
         }
       }
 
+      // A job of this very plan was started before (the record): never open a second one.
+      const recordFile = jobRecordPath(reportDir, id);
+      if (fresh) await removeJobRecord(recordFile);
+      const record = fresh ? undefined : await readJobRecord(recordFile);
+      const started = recordMatches(record, plan.jobName, digest);
+      const writeRecord = (phase: JobRecord['phase']) => () =>
+        writeJobRecord(recordFile, {
+          version: 1,
+          jobName: plan.jobName,
+          digest,
+          engine: engine.name,
+          phase,
+          logfile: plan.logfileLocalPath,
+          at: new Date(now()).toISOString(),
+        });
+
       const tracker = new ProgressTracker(now);
-      const started = now();
-      const run = await engine.run(plan, {
+      const started0 = now();
+      const engineOptions = (resumeOnly: boolean): EngineRunOptions => ({
         fresh,
+        resumeOnly,
         intervalMs: options.intervalMs ?? 30_000,
-        ...(options.sleep ? { sleep: options.sleep } : {}),
+        now,
+        beforeStart: writeRecord('starting'),
+        afterStart: writeRecord('started'),
         ...(options.signal ? { signal: options.signal } : {}),
         onEvent: (message) => log.info(message),
         onStatus: (status) => {
@@ -207,13 +240,39 @@ export async function runImport(options: RunImportOptions): Promise<ImportRun> {
           log.info({ progress: tracker.fields() }, `import ${id}: ${tracker.line()}`);
         },
       });
-      report.start = run.start;
+      let run: EngineRunResult = await engine.run(plan, engineOptions(started));
+      let fileText = await readIfExists(plan.logfileLocalPath);
+      if (run.finalState === JOB_GONE) {
+        const gone = decideGone({
+          jobName: plan.jobName,
+          ...(started ? { record } : {}),
+          ...(fileText !== undefined ? { log: parseDataPumpLog(fileText) } : {}),
+          logPath: plan.logfileLocalPath,
+        });
+        if (gone.kind === 'vanished') {
+          Object.assign(report, {
+            finalState: JOB_GONE,
+            reason: 'ImportVanished',
+            message: `institution ${id}: ${gone.message}`,
+          });
+          log.error({ reason: report.reason }, report.message);
+          stopped = true;
+          continue;
+        }
+        if (gone.kind === 'open') {
+          log.info(gone.note);
+          run = await engine.run(plan, engineOptions(false));
+          fileText = await readIfExists(plan.logfileLocalPath);
+        } else if (run.start === 'none') {
+          log.info(`job ${plan.jobName} finished while no run was watching it: judging it by its log`);
+        }
+      }
+      report.start = run.start === 'none' ? 'finishedEarlier' : run.start;
       report.killedExisting = run.killedExisting;
       report.finalState = run.finalState;
       if (run.exitCode !== undefined) report.exitCode = run.exitCode;
-      report.watchSeconds = Math.round((now() - started) / 1000);
+      report.watchSeconds = Math.round((now() - started0) / 1000);
 
-      const fileText = await readIfExists(plan.logfileLocalPath);
       report.logSource =
         fileText !== undefined ? plan.logfileLocalPath : 'watched lines (log file unreadable)';
       const parsed = parseDataPumpLog(fileText ?? run.collectedLog.join('\n'));
@@ -251,7 +310,9 @@ export async function runImport(options: RunImportOptions): Promise<ImportRun> {
         await writeAtomic(doneFile, JSON.stringify({ digest, jobName: plan.jobName, report }, null, 2));
       }
     } catch (err) {
-      if (err instanceof DataPumpStartError) {
+      if (err instanceof DataPumpBusyError) {
+        Object.assign(report, { reason: 'ImportStopping', message: `institution ${id}: ${err.message}` });
+      } else if (err instanceof DataPumpStartError) {
         Object.assign(report, { reason: 'ImportStartFailed', message: `institution ${id}: ${err.message}` });
       } else if (err instanceof UserFacingError) {
         Object.assign(report, { reason: err.reason, message: err.message });

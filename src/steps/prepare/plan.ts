@@ -6,9 +6,11 @@ import type {
   DirectoryInfo,
   NewDatafile,
   RedoLogGroup,
+  RoleInfo,
   TablespaceInfo,
   UserInfo,
 } from '../../oracle/dictionary.js';
+import { protectedNameRefusals } from './protected-names.js';
 import {
   BIGFILE_MAX_BLOCKS,
   MAX_FILES_PER_TABLESPACE,
@@ -43,6 +45,8 @@ export interface InstitutionObservation {
   bibRecords: number;
   tablespace: TablespaceInfo | undefined;
   user: UserInfo | undefined;
+  /** A role named like the schema (DBA_ROLES), if any. */
+  role: RoleInfo | undefined;
   /** Result of a login with the Secret's password; undefined when not tried (no user, locked). */
   passwordWorks: boolean | undefined;
   directoryName: string;
@@ -52,6 +56,8 @@ export interface InstitutionObservation {
 
 export interface Observation {
   database: DatabaseInfo;
+  /** The admin account prepare is connected as, upper case, when its Secret could be read. */
+  adminUser?: string;
   /** Read where they can be changed: CDB$ROOT when a root connection is configured. */
   redoLogs: RedoLogGroup[];
   /** True when redo changes would run in a PDB (ORA-65040). */
@@ -243,6 +249,22 @@ export function planPrepare(obs: Observation, policy: PreparePolicy): PreparePla
   let filesToAdd = 0;
   for (const inst of obs.institutions) {
     const scope = inst.institutionId;
+    // Oracle's own accounts, roles and tablespaces: refused, and nothing planned for them.
+    const guarded = protectedNameRefusals(inst, db, obs.adminUser);
+    check({
+      scope,
+      name: 'ownNames',
+      passed: guarded.length === 0,
+      observed: guarded.length
+        ? guarded.map((g) => g.reason).join(', ')
+        : `${inst.schema}, ${inst.tablespaceName}`,
+      expected:
+        'a schema and a PERMANENT tablespace that are not Oracle-maintained, a role, SYSTEM, SYSAUX, undo or temporary',
+    });
+    if (guarded.length > 0) {
+      refusals.push(...guarded);
+      continue;
+    }
     const required = requiredTablespaceBytes(inst.plannedBytes, inst.bibRecords);
     check({
       scope,

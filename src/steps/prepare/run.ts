@@ -1,6 +1,7 @@
 // The prepare step: observe the database, plan (pure), refuse before touching anything when a
 // refusal applies, else take the planned actions one by one, recording each check and action.
 // Idempotent: a second run observes a prepared database and plans nothing.
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { errorMessage, UserFacingError } from '../../errors.js';
 import type { DictionarySession } from '../../oracle/dictionary.js';
@@ -18,6 +19,7 @@ import {
   type Observation,
   type PrepareCheck,
 } from './plan.js';
+import { schemaIsProtected } from './protected-names.js';
 
 export interface PrepareDeps {
   /** The admin session on the PDB service. */
@@ -66,11 +68,25 @@ async function readSchemaPassword(config: StepConfig, read: (f: string) => Promi
   return pw;
 }
 
+/** The admin account's name (Oracle upper-cases an unquoted user name); undefined when unreadable. */
+async function readAdminUser(
+  config: StepConfig,
+  read: (f: string) => Promise<string>,
+): Promise<string | undefined> {
+  try {
+    const name = (await read(path.join(config.database.credentialsDir, 'username'))).trim().toUpperCase();
+    return name === '' ? undefined : name;
+  } catch {
+    return undefined; // the connection reports a missing Secret itself
+  }
+}
+
 export async function observe(
   config: StepConfig,
   pdb: DictionarySession,
   root: DictionarySession | undefined,
   schemaPassword: string,
+  adminUser?: string,
 ): Promise<Observation> {
   const database = await pdb.databaseInfo();
   const redoSource = root ?? pdb;
@@ -81,8 +97,13 @@ export async function observe(
     const tablespaceName = upperName('tablespace', inst.tablespace);
     const layout = institutionLayout(config, inst);
     const user = await pdb.user(schema);
-    // One login attempt, only when the answer matters (an open account that is kept).
-    const kept = user && (user.objectCount === 0 || !config.database.replaceExistingSchema);
+    const role = await pdb.role(schema);
+    // One login attempt, only when the answer matters (an open account of ours that is kept):
+    // never as an account of Oracle's, whose failed logins could lock it.
+    const kept =
+      user &&
+      !schemaIsProtected(schema, user, role, adminUser) &&
+      (user.objectCount === 0 || !config.database.replaceExistingSchema);
     const passwordWorks =
       kept && user.accountStatus === 'OPEN' ? await pdb.canLogin(schema, schemaPassword) : undefined;
     institutions.push({
@@ -93,6 +114,7 @@ export async function observe(
       bibRecords: inst.bibRecords,
       tablespace: await pdb.tablespace(tablespaceName),
       user,
+      role,
       passwordWorks,
       directoryName: upperName('directory', layout.directoryObject),
       directoryPath: layout.databaseDir,
@@ -101,6 +123,7 @@ export async function observe(
   }
   return {
     database,
+    ...(adminUser !== undefined ? { adminUser } : {}),
     redoLogs: await redoSource.redoLogs(),
     redoFromPdb: redoInfo.isPdb,
     allDatafiles: await pdb.allDatafiles(),
@@ -114,11 +137,12 @@ export async function runPrepare(
 ): Promise<{ result: StepResult; report: PrepareReport }> {
   const log = deps.logger;
   const schemaPassword = await readSchemaPassword(config, deps.readSecret ?? readSecretFile);
+  const adminUser = await readAdminUser(config, deps.readSecret ?? readSecretFile);
   const pdb = await deps.openPdb();
   let root: DictionarySession | undefined;
   try {
     root = deps.openRoot ? await deps.openRoot() : undefined;
-    const obs = await observe(config, pdb, root, schemaPassword);
+    const obs = await observe(config, pdb, root, schemaPassword, adminUser);
     const plan = planPrepare(obs, {
       managed: config.database.managed,
       allowRedoLogChanges: config.database.allowRedoLogChanges,

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import type { Logger } from '../../logging.js';
 import { openDictionary } from '../../oracle/dictionary-oracledb.js';
+import { openInventory } from '../../oracle/inventory-oracledb.js';
 import { runStepCommand, type StepCommandOptions } from '../command.js';
 import { DEFAULT_CONFIG_PATH, readSecretFile } from '../config.js';
 import { runVerify } from './run.js';
@@ -18,6 +19,7 @@ export function verifyCommand(opts: StepCommandOptions, log?: Logger): Promise<n
       );
       return runVerify(config, {
         openPdb: () => openDictionary(config, { module: 'alma-restore verify' }),
+        openInventory: () => openInventory(config, { module: 'alma-restore verify (inventory)' }),
         logger,
         secrets,
       });

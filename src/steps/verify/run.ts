@@ -6,15 +6,21 @@ import type { Logger } from 'pino';
 import type { VerificationCheck } from '../../api/types.js';
 import { errorMessage } from '../../errors.js';
 import type { DictionarySession } from '../../oracle/dictionary.js';
+import type { InventorySession } from '../../oracle/inventory.js';
 import { institutionLayout, type StepConfig } from '../config.js';
 import type { StepOutcome, StepResult } from '../result.js';
 import { institutionChecks, type VerifyCheck } from './checks.js';
+import { inventoryFigures, takeInventory, type InstitutionInventory } from './inventory.js';
+import { inventoryChecks } from './inventory-checks.js';
+import { compactInventory } from './inventory-summary.js';
 import { importedTables, readImportReport } from './import-report.js';
 import { runVendorScript, type VendorScriptResult } from './vendor-script.js';
 import { postWebhook, type WebhookOutcome } from './webhook.js';
 
 export interface VerifyDeps {
   openPdb: () => Promise<DictionarySession>;
+  /** The data inventory's reader (a connection of its own); without it there is no inventory. */
+  openInventory?: () => Promise<InventorySession>;
   logger: Logger;
   /** Secrets to scrub from the vendor script's output. */
   secrets?: string[];
@@ -29,15 +35,19 @@ export interface VerifyReport {
     schema: string;
     checks: VerifyCheck[];
     vendorScript?: VendorScriptResult;
+    inventory?: InstitutionInventory;
   }[];
   webhook?: WebhookOutcome;
 }
 
 const SUMMARY_BUDGET = 3000;
+/** The verification summary never shrinks below this, however many institutions the inventory lists. */
+const MIN_VERIFICATION_BUDGET = 1200;
 
 /** status.verification, shrunk until the termination message fits: long texts, then passed checks' details, then passed checks. */
 export function compactVerification(
   report: VerifyReport,
+  budget = SUMMARY_BUDGET,
 ): { institutionId: string; checks: VerificationCheck[] }[] {
   const clip = (s: string | undefined, n: number) => (s && s.length > n ? `${s.slice(0, n - 1)}…` : s);
   const shape = (level: number) =>
@@ -57,7 +67,7 @@ export function compactVerification(
     }));
   for (let level = 0; level < 4; level += 1) {
     const v = shape(level);
-    if (Buffer.byteLength(JSON.stringify(v)) <= SUMMARY_BUDGET || level === 3) return v;
+    if (Buffer.byteLength(JSON.stringify(v)) <= budget || level === 3) return v;
   }
   return shape(3);
 }
@@ -102,7 +112,14 @@ export async function runVerify(
   const first = config.institutions[0];
   const importReport = first ? await readImportReport(institutionLayout(config, first).reportDir) : undefined;
   const degree = typeof config.import.parallelism === 'number' ? config.import.parallelism : 4;
+  const tolerances = config.postImport.inventory ?? { bibRecordsTolerance: 0.1, dropTolerance: 0.02 };
   const dict = await deps.openPdb();
+  const inventories = deps.openInventory
+    ? await deps.openInventory().catch(async (err: unknown) => {
+        await dict.close();
+        throw err;
+      })
+    : undefined;
   try {
     for (const inst of config.institutions) {
       const layout = institutionLayout(config, inst);
@@ -138,14 +155,37 @@ export async function runVerify(
         expected: 'POST_IMPORT.sh, when delivered, runs without error',
         ...(vendor.state === 'ran' ? { action: 'ran POST_IMPORT.sh' } : {}),
       });
+      const inventory = inventories ? await takeInventory(inventories, schema, degree) : undefined;
+      if (inventory) {
+        checks.push(...inventoryChecks(inventory, inst.bibRecords, tolerances, inst.previous));
+        log.info(
+          {
+            institution: inst.institutionId,
+            seconds: inventory.seconds,
+            figures: inventoryFigures(inventory),
+          },
+          'inventory',
+        );
+      }
       for (const c of checks) log.info({ institution: inst.institutionId, ...c }, `check ${c.name}`);
-      report.institutions.push({ institutionId: inst.institutionId, schema, checks, vendorScript: vendor });
+      report.institutions.push({
+        institutionId: inst.institutionId,
+        schema,
+        checks,
+        vendorScript: vendor,
+        ...(inventory ? { inventory } : {}),
+      });
     }
   } finally {
-    await dict.close();
+    await Promise.all([dict.close(), inventories?.close()]);
   }
 
   const verdict = decideOutcome(report);
+  const inventory = compactInventory(report);
+  const verificationBudget = Math.max(
+    MIN_VERIFICATION_BUDGET,
+    SUMMARY_BUDGET - (inventory ? Buffer.byteLength(JSON.stringify(inventory)) : 0),
+  );
   if (config.postImport.webhookUrlFile) {
     report.webhook = await postWebhook(
       config.postImport.webhookUrlFile,
@@ -155,6 +195,7 @@ export async function runVerify(
         reason: verdict.reason,
         message: verdict.message,
         verification: compactVerification(report),
+        ...(inventory ? { inventory } : {}),
       },
       deps.webhookTimeoutMs ? { timeoutMs: deps.webhookTimeoutMs } : {},
     ).catch((err: unknown) => ({ sent: false as const, error: errorMessage(err) }));
@@ -167,7 +208,8 @@ export async function runVerify(
       step: 'verify',
       ...verdict,
       summary: {
-        verification: compactVerification(report),
+        verification: compactVerification(report, verificationBudget),
+        ...(inventory ? { inventory } : {}),
         ...(report.webhook ? { webhook: report.webhook.sent ? 'sent' : report.webhook.error } : {}),
       },
     },

@@ -5,7 +5,7 @@
 // folder, and exits 0 (success), 5 (completed with errors) or 1 (fatal).
 //
 // Environment (set by the test, never containing the password):
-//   FAKE_IMPDP_SCENARIO     success | vendor | errors | fatal | refused
+//   FAKE_IMPDP_SCENARIO     success | vendor | errors | fatal | refused | gone (ATTACH= finds no job)
 //   FAKE_IMPDP_DIRECTORIES  JSON {"EXP_DIR_3978": "/path"}: where directory objects point
 //   FAKE_IMPDP_RECORD       file to append one JSON line per invocation to
 //   FAKE_IMPDP_PASSWORD_FILE the password the "database" expects (to check the stdin answer)
@@ -15,12 +15,16 @@ import process from 'node:process';
 import { URL, fileURLToPath } from 'node:url';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/datapump/', import.meta.url));
+// Texts replayed from test/fixtures/oracle/datapump (scripts/record-oracle-fixtures.ts records them).
+const ORACLE_FIXTURES = fileURLToPath(new URL('../../fixtures/oracle/datapump/', import.meta.url));
+const MESSAGES = JSON.parse(fs.readFileSync(path.join(ORACLE_FIXTURES, 'messages.json'), 'utf8'));
 const SCENARIOS = {
   success: { log: 'clean-success.log', exit: 0 },
   vendor: { log: 'vendor-sample.log', exit: 5 },
   errors: { log: 'unexpected-errors.log', exit: 5 },
   fatal: { log: 'fatal-stop.log', exit: 1 },
   refused: { log: null, exit: 1 },
+  gone: { log: null, exit: 1 },
 };
 
 const argv = process.argv.slice(2);
@@ -90,28 +94,12 @@ function logTarget() {
 }
 
 function status(percent) {
-  process.stdout.write(
-    [
-      `Job: ${jobName}`,
-      '  Operation: IMPORT',
-      '  Mode: FULL',
-      '  State: EXECUTING',
-      `  Bytes Processed: ${percent * 1048576}`,
-      `  Percent Done: ${percent}`,
-      '  Current Parallelism: 3',
-      '  Job Error Count: 0',
-      '  Dump File: /staging/local_3975_3978/local_backup_final_3975_3978_01.dmp',
-      '',
-      'Worker 1 Status:',
-      '  Process Name: DW00',
-      '  State: EXECUTING',
-      '  Object Schema: EXL_ADMIN',
-      '  Object Name: HDEMETADATA',
-      '  Object Type: SCHEMA_EXPORT/TABLE/TABLE_DATA',
-      '  Completed Rows: 4718592',
-      '',
-    ].join('\n') + '\n',
-  );
+  const block = fs
+    .readFileSync(path.join(ORACLE_FIXTURES, 'impdp-status.txt'), 'utf8')
+    .replace(/\{job\}/g, jobName)
+    .replace(/\{percent\}/g, String(percent))
+    .replace(/\{bytes\}/g, String(percent * 1048576));
+  process.stdout.write(block);
 }
 
 function emitLog(extraHead) {
@@ -131,6 +119,13 @@ function emitLog(extraHead) {
 }
 
 if (attach) {
+  if (process.env.FAKE_IMPDP_SCENARIO === 'gone') {
+    // The job completed (master table dropped) before impdp attached.
+    process.stdout.write(
+      `UDI-31626: operation generated ORACLE error 31626\n${MESSAGES.errors['ORA-31626']}\n`,
+    );
+    process.exit(1);
+  }
   if (commands.includes('KILL_JOB')) {
     process.stdout.write(`Import> KILL_JOB\nAre you sure you wish to stop this job ([yes]/no): yes\n`);
     process.exit(0);

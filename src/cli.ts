@@ -61,6 +61,24 @@ export async function main(
   }
 }
 
+/** Resolves once everything written to `stream` so far has been handed to the OS. */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) return resolve();
+    stream.write('', () => resolve());
+  });
+}
+
+/**
+ * Ends the process once a command has returned: its result and report are written, its logs
+ * flushed. Whatever is still in flight (a reader that lost its race, a socket, a timer a library
+ * forgot) must not keep a step Job's pod running until activeDeadlineSeconds.
+ */
+export async function exitAfter(code: number): Promise<never> {
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
+}
+
 /**
  * True when this file is the program being run, however it was started: `node dist/cli.js`,
  * `tsx src/cli.ts`, or a bin link (`alma-restore`, `npx alma-restore`), whose argv[1] is the
@@ -76,7 +94,5 @@ export function isMainModule(argv1: string | undefined, moduleUrl: string): bool
 }
 
 if (isMainModule(process.argv[1], import.meta.url)) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
+  void main(process.argv.slice(2)).then(exitAfter);
 }

@@ -96,6 +96,23 @@ export function statusFromBlock(block: ImpdpStatusBlock): DataPumpStatus {
   };
 }
 
+/**
+ * USERID=user@connect for the generated parfile (the password is answered on stdin). A TNS
+ * descriptor or anything with spaces, parentheses or `#` is double-quoted; a quote or a control
+ * character cannot be written safely and is refused. impdp is run without a shell, so `$(...)`
+ * stays literal text.
+ */
+export function useridLine(username: string, connectString: string): string {
+  const target = `${username}@${connectString}`;
+  // eslint-disable-next-line no-control-regex
+  if (/["'\u0000-\u001f\u007f]/.test(target)) {
+    throw new DataPumpStartError(
+      `the database user or connect string holds a quote or a control character, which cannot be written into impdp's parameter file; fix spec.database (connect string) or the credentials Secret (username)`,
+    );
+  }
+  return `USERID=${/[\s()=,#]/.test(target) ? `"${target}"` : target}`;
+}
+
 const LOGTIME_PREFIX = /^\d{2}-[A-Z]{3}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?: (?:W-\d+ )?/;
 
 export class ImpdpEngine implements ImportEngine {
@@ -106,9 +123,7 @@ export class ImpdpEngine implements ImportEngine {
   async run(plan: ImportPlan, run: EngineRunOptions): Promise<EngineRunResult> {
     const event = run.onEvent ?? (() => undefined);
     const credentials = await this.options.credentials();
-    // A TNS descriptor or anything with spaces/parentheses must be quoted in a parfile.
-    const target = `${credentials.username}@${this.options.connectString}`;
-    const userid = `USERID=${/[\s()=,#"]/.test(target) ? `"${target.replace(/"/g, '')}"` : target}`;
+    const userid = useridLine(credentials.username, this.options.connectString);
     const status = `STATUS=${Math.max(1, Math.round(run.intervalMs / 1000))}`;
     let killedExisting = false;
     let existing = await this.options.findJob(plan.jobName);

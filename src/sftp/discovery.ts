@@ -81,7 +81,9 @@ export function discoverDelivery(
   const narrow = result.parts.filter((e) => e.name.length - prefix.length === width);
   const indexes = narrow.map((e) => suffixIndex(e.name.slice(prefix.length), numeric));
   const first = indexes[0] ?? 0;
-  const start = numeric && first === 1 ? 1 : 0; // split -d starts at 00; --numeric-suffixes=1 at 01
+  // split -d starts at 00 (--numeric-suffixes=1 at 01), letters at aa: a run that begins later
+  // lacks its first part(s), which a listing can show (unlike a missing last part).
+  const start = numeric && first === 1 ? 1 : 0;
   const last = indexes[indexes.length - 1] ?? 0;
   const have = new Set(indexes);
   for (let i = start; i <= last; i++) {

@@ -98,6 +98,19 @@ export interface ConcatOptions {
   /** Consecutive failures without a byte of progress before giving up. */
   maxStalls?: number;
   hooks?: ConcatHooks;
+  /**
+   * Aborted when the consumer has given up (the fetch failed or ended): a read that fails after
+   * that is the session being closed on purpose, never a reason to reconnect.
+   */
+  signal?: AbortSignal;
+}
+
+/** The error a reader ends with once its consumer aborted it. */
+export class ReadAborted extends Error {
+  constructor(reason: unknown) {
+    super(`SFTP read abandoned: ${errorMessage(reason)}`);
+    this.name = 'ReadAborted';
+  }
 }
 
 /** The parts as one byte stream, resuming after connection loss at the exact byte. */
@@ -112,6 +125,7 @@ export async function* concatParts(opts: ConcatOptions): AsyncGenerator<Buffer> 
     while (offset < part.size) {
       let handle: Buffer | undefined;
       let session: SftpSession | undefined;
+      if (opts.signal?.aborted) throw new ReadAborted(opts.signal.reason);
       try {
         session = await opts.session(forceNew);
         forceNew = false;
@@ -123,6 +137,8 @@ export async function* concatParts(opts: ConcatOptions): AsyncGenerator<Buffer> 
           await opts.hooks?.afterChunk?.({ part: i, offset });
         }
       } catch (err) {
+        // The consumer gave up and the session was closed on purpose: do not reconnect.
+        if (opts.signal?.aborted) throw new ReadAborted(opts.signal.reason);
         // Already classified (e.g. reconnecting failed after all retries): final.
         if (err instanceof UserFacingError) throw err;
         if (!isTransportError(err) && !session?.isClosed) throw err;

@@ -2,21 +2,24 @@
 // small JSON document as the container's termination message (read by the controller from the
 // pod status) and a full report file on the staging volume (read by people).
 import { existsSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserFacingError, errorMessage } from '../errors.js';
+import { EXIT, UserFacingError, errorMessage } from '../errors.js';
+import { writeFileInFolder } from './safe-fs.js';
 
 export const STEP_NAMES = ['fetch', 'prepare', 'import', 'verify'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
 export type StepOutcome = 'Succeeded' | 'SucceededWithWarnings' | 'Failed';
+/** `Planned`: a dry run (import --dry-run) that ran nothing; never handed to the controller. */
+export type ResultOutcome = StepOutcome | 'Planned';
 
 /** What the controller reads. Kept under 4 KiB (the kubelet's termination-message limit). */
 export interface StepResult {
   /** Schema version of this document. */
   version: 1;
   step: StepName;
-  outcome: StepOutcome;
+  outcome: ResultOutcome;
   /** CamelCase machine reason, e.g. "DeliveryIncomplete", "ImportCompletedWithErrors". */
   reason: string;
   /** One human sentence a user can act on. */
@@ -39,7 +42,8 @@ export function encodeTerminationMessage(result: StepResult): string {
   return JSON.stringify({ ...result, summary: { truncated: true }, message: result.message.slice(0, 1000) });
 }
 
-export type DecodeResult = { ok: true; result: StepResult } | { ok: false; error: string };
+export type DecodeResult =
+  { ok: true; result: StepResult & { outcome: StepOutcome } } | { ok: false; error: string };
 
 /** Parses and checks a termination message; never throws. */
 export function decodeTerminationMessage(step: StepName, text: string | undefined): DecodeResult {
@@ -107,7 +111,11 @@ export interface ResultSinks {
   reportDir?: string;
 }
 
-/** Writes the full report (atomically: temp name, then rename) and the termination message. */
+/**
+ * Writes the full report (atomically, never through a link planted on the volume) and the
+ * termination message. The termination message is always written: when the report cannot be
+ * (a full volume, a planted link), the message says so instead of the result being lost.
+ */
 export async function publishStepResult(
   result: StepResult,
   fullReport: unknown,
@@ -115,12 +123,20 @@ export async function publishStepResult(
 ): Promise<StepResult> {
   let published = result;
   if (sinks.reportDir) {
-    await mkdir(sinks.reportDir, { recursive: true });
     const reportPath = path.join(sinks.reportDir, `${result.step}-report.json`);
-    const tmp = `${reportPath}.partial`;
-    await writeFile(tmp, JSON.stringify({ result, report: fullReport }, null, 2));
-    await rename(tmp, reportPath);
-    published = { ...result, reportPath };
+    try {
+      await writeFileInFolder(
+        reportPath,
+        JSON.stringify({ result, report: fullReport }, null, 2),
+        EXIT.internal,
+      );
+      published = { ...result, reportPath };
+    } catch (err) {
+      published = {
+        ...result,
+        message: `${result.message} (the full report could not be written to ${reportPath}: ${errorMessage(err)})`,
+      };
+    }
   }
   // Outside a pod there is no termination log (and root must not create one in /dev): the
   // report file and the log still have the result.

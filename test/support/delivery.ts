@@ -17,7 +17,7 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
-import { crc32, gzipSync } from 'node:zlib';
+import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
 
 export interface InstitutionDelivery {
   institutionId: string;
@@ -103,34 +103,48 @@ export function makeReadable(dir: string): void {
   }
 }
 
-/** A minimal zip (stored entries) writer: enough for the scripts package. */
-export function buildZip(entries: { name: string; data: Buffer; mode?: number }[]): Buffer {
+export interface ZipEntrySpec {
+  name: string;
+  data: Buffer;
+  mode?: number;
+  /** Store deflated (method 8) instead of stored. */
+  deflate?: boolean;
+  /** Uncompressed size written in the headers (a lying zip), default the real one. */
+  declaredSize?: number;
+}
+
+/** A minimal zip writer (stored or deflated entries): enough for the scripts package and bombs. */
+export function buildZip(entries: ZipEntrySpec[]): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
   for (const e of entries) {
     const name = Buffer.from(e.name);
     const crc = crc32(e.data);
+    const body = e.deflate ? deflateRawSync(e.data) : e.data;
+    const size = e.declaredSize ?? e.data.length;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(e.deflate ? 8 : 0, 8);
     local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(e.data.length, 18);
-    local.writeUInt32LE(e.data.length, 22);
+    local.writeUInt32LE(body.length, 18);
+    local.writeUInt32LE(size, 22);
     local.writeUInt16LE(name.length, 26);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE((3 << 8) | 20, 4); // made by Unix: external attrs hold the mode
     central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(e.deflate ? 8 : 0, 10);
     central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(e.data.length, 20);
-    central.writeUInt32LE(e.data.length, 24);
+    central.writeUInt32LE(body.length, 20);
+    central.writeUInt32LE(size, 24);
     central.writeUInt16LE(name.length, 28);
     central.writeUInt32LE(((e.mode ?? 0o100644) << 16) >>> 0, 38);
     central.writeUInt32LE(offset, 42);
-    locals.push(local, name, e.data);
+    locals.push(local, name, body);
     centrals.push(central, name);
-    offset += local.length + name.length + e.data.length;
+    offset += local.length + name.length + body.length;
   }
   const cd = Buffer.concat(centrals);
   const end = Buffer.alloc(22);
@@ -240,6 +254,8 @@ export function buildDelivery(options: DeliveryOptions): BuiltInstitution[] {
 
 export interface RawTarEntry {
   name: string;
+  /** Raw header name bytes (e.g. not UTF-8), used instead of `name` when given. */
+  nameBytes?: Buffer;
   /** ustar typeflag: '0' file, '5' dir, '2' symlink, '1' hardlink, '3' char device. */
   type?: '0' | '5' | '2' | '1' | '3';
   data?: Buffer;
@@ -250,17 +266,36 @@ function octal(n: number, width: number): string {
   return n.toString(8).padStart(width - 1, '0') + '\0';
 }
 
+/** A pax extended header record (`<len> path=<value>\n`, the length counting itself). */
+function paxRecord(key: string, value: string): Buffer {
+  const body = ` ${key}=${value}\n`;
+  let len = Buffer.byteLength(body) + 1;
+  while (String(len).length + Buffer.byteLength(body) !== len) len++;
+  return Buffer.from(`${len}${body}`);
+}
+
 /** A tar stream written header by header, so it can hold what GNU tar would not produce. */
 export function rawTar(entries: RawTarEntry[]): Buffer {
   const blocks: Buffer[] = [];
-  for (const e of entries) {
+  const expanded = entries.flatMap((e): RawTarEntry[] =>
+    Buffer.byteLength(e.name) > 100 && !e.nameBytes
+      ? // A name longer than the ustar field travels in a pax header (POSIX.1-2001), as GNU tar writes it.
+        [
+          { name: 'PaxHeader', type: 'x' as unknown as '0', data: paxRecord('path', e.name) },
+          { ...e, name: e.name.slice(0, 99) },
+        ]
+      : [e],
+  );
+  for (const e of expanded) {
     const data = e.data ?? Buffer.alloc(0);
     const h = Buffer.alloc(512);
-    h.write(e.name, 0, 100);
+    if (e.nameBytes) e.nameBytes.copy(h, 0, 0, 100);
+    else h.write(e.name, 0, 100);
     h.write(octal(e.type === '5' ? 0o755 : 0o644, 8), 100);
     h.write(octal(0, 8), 108);
     h.write(octal(0, 8), 116);
-    h.write(octal(e.type && e.type !== '0' ? 0 : data.length, 12), 124);
+    const hasData = !e.type || e.type === '0' || (e.type as string) === 'x';
+    h.write(octal(hasData ? data.length : 0, 12), 124);
     h.write(octal(Math.floor(Date.now() / 1000), 12), 136);
     h.write('        ', 148);
     h.write(e.type ?? '0', 156);
@@ -271,7 +306,7 @@ export function rawTar(entries: RawTarEntry[]): Buffer {
     for (const b of h) sum += b;
     h.write(octal(sum, 7) + ' ', 148);
     blocks.push(h);
-    if (!e.type || e.type === '0') {
+    if (hasData) {
       blocks.push(data, Buffer.alloc((512 - (data.length % 512)) % 512));
     }
   }

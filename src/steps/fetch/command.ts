@@ -66,7 +66,10 @@ export async function fetchCommand(
   }
   try {
     result = await publishStepResult(result, report ?? null, {
-      ...(settings?.terminationLog ? { terminationLogPath: settings.terminationLog } : {}),
+      // Even when the settings could not be loaded, the flag says where the result goes.
+      ...((settings?.terminationLog ?? flags.terminationLog)
+        ? { terminationLogPath: settings?.terminationLog ?? flags.terminationLog }
+        : {}),
       ...(settings && report && report.institutions.length > 0 ? { reportDir: settings.reportDir } : {}),
     });
   } catch (err) {

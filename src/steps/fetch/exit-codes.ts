@@ -19,4 +19,6 @@ export const FETCH_EXIT = {
   hostKey: 14,
   /** The server refused the credentials. */
   auth: 15,
+  /** A link or a non-directory planted on the staging volume where the fetch writes. */
+  unsafeStaging: 16,
 } as const;

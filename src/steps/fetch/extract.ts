@@ -4,8 +4,7 @@
 // file; a file recorded as complete by an earlier run is not rewritten: its bytes are hashed as
 // they stream past and must match the record.
 import { createHash } from 'node:crypto';
-import { constants, createWriteStream } from 'node:fs';
-import { lstat, mkdir, realpath, rename, unlink } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -15,7 +14,16 @@ import { UserFacingError, errorMessage } from '../../errors.js';
 import { FETCH_EXIT } from './exit-codes.js';
 import type { Progress } from './progress.js';
 import { ensureSpace } from './space.js';
+import {
+  ensureDirInside,
+  fileSink,
+  openInside,
+  removeInside,
+  renameInside,
+  type SafeRoot,
+} from '../safe-fs.js';
 import { PARTIAL_SUFFIX, RESERVED_PREFIX, saveState, type FetchState } from './state.js';
+import { MemberLedger } from './member-ledger.js';
 
 export type MemberVerdict = { ok: true; kind: 'file' | 'dir'; rel: string } | { ok: false; why: string };
 
@@ -57,6 +65,8 @@ export interface ExtractedFile {
 export interface ExtractOptions {
   folder: string;
   localDir: string;
+  /** The staging directory: every write goes through safe-fs below it. */
+  root: SafeRoot;
   state: FetchState;
   reserveBytes: number;
   progress: Progress;
@@ -70,19 +80,10 @@ function badDelivery(message: string, reason = 'BadDelivery'): UserFacingError {
   return new UserFacingError(message, reason, FETCH_EXIT.badDelivery);
 }
 
-/** Refuses to write through a symlinked directory that sits inside the target folder. */
-async function safeParent(localDir: string, rel: string): Promise<string> {
-  const target = path.join(localDir, rel);
-  const parent = path.dirname(target);
-  await mkdir(parent, { recursive: true });
-  const [realRoot, realParent] = await Promise.all([realpath(localDir), realpath(parent)]);
-  if (realParent !== realRoot && !realParent.startsWith(realRoot + path.sep)) {
-    throw badDelivery(
-      `refusing to write ${rel}: ${path.dirname(rel)} leads outside ${localDir}`,
-      'UnsafeTarMember',
-    );
-  }
-  return target;
+/** The member's path below the staging root, its parent directories made (never through a link). */
+async function memberTarget(opts: ExtractOptions, rel: string): Promise<string> {
+  await ensureDirInside(opts.root, path.posix.dirname(path.posix.join(opts.folder, rel)));
+  return path.posix.join(opts.folder, rel);
 }
 
 async function writeMember(
@@ -92,7 +93,8 @@ async function writeMember(
   signal: AbortSignal,
 ): Promise<ExtractedFile> {
   const known = opts.state.files[rel];
-  const target = await safeParent(opts.localDir, rel);
+  const targetRel = await memberTarget(opts, rel);
+  const target = path.join(opts.root.root, targetRel);
   const hash = createHash('sha256');
   let size = 0;
   const tap = async function* (src: AsyncIterable<Buffer>) {
@@ -119,36 +121,34 @@ async function writeMember(
     return { name: rel, size, sha256, status: 'kept' };
   }
   await ensureSpace(opts.localDir, entry.size, opts.reserveBytes, `${rel} of ${opts.label}`);
-  const tmp = target + PARTIAL_SUFFIX;
-  await unlink(tmp).catch(() => undefined);
+  const tmpRel = targetRel + PARTIAL_SUFFIX;
+  await removeInside(opts.root, tmpRel);
   opts.progress.currentFile = rel;
   try {
-    const out = createWriteStream(tmp, {
-      // O_NOFOLLOW|O_EXCL: never write through a link someone planted under the temporary name.
-      flags: (constants.O_WRONLY |
-        constants.O_CREAT |
-        constants.O_EXCL |
-        constants.O_NOFOLLOW) as unknown as string,
-      mode: 0o644,
-      flush: true,
-    });
-    await pipeline(entry, tap, out, { signal });
+    // O_NOFOLLOW|O_EXCL, parents checked: never written through a link planted on the volume.
+    const fh = await openInside(opts.root, tmpRel);
+    try {
+      await pipeline(entry, tap, fileSink(fh), { signal });
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     if (size !== entry.size) throw badDelivery(`${rel}: tar says ${entry.size} bytes, got ${size}`);
-    await rename(tmp, target);
+    await renameInside(opts.root, tmpRel, targetRel);
   } catch (err) {
-    await unlink(tmp).catch(() => undefined);
+    await removeInside(opts.root, tmpRel).catch(() => undefined);
     throw err;
   }
   const sha256 = hash.digest('hex');
   opts.state.files[rel] = { size, sha256 };
-  await persist(opts.localDir, opts.state);
+  await persist(opts.root, opts.folder, opts.state);
   return { name: rel, size, sha256, status: 'written' };
 }
 
 // State saves are serialised: two files can finish at nearly the same time.
 const saving = new WeakMap<FetchState, Promise<void>>();
-function persist(dir: string, state: FetchState): Promise<void> {
-  const next = (saving.get(state) ?? Promise.resolve()).then(() => saveState(dir, state));
+function persist(root: SafeRoot, folder: string, state: FetchState): Promise<void> {
+  const next = (saving.get(state) ?? Promise.resolve()).then(() => saveState(root, folder, state));
   saving.set(
     state,
     next.catch(() => undefined),
@@ -190,7 +190,7 @@ export async function extractTarGz(
   source: AsyncIterable<Buffer>,
   opts: ExtractOptions,
 ): Promise<ExtractedFile[]> {
-  await mkdir(opts.localDir, { recursive: true });
+  await ensureDirInside(opts.root, opts.folder);
   const files: ExtractedFile[] = [];
   const pending: Promise<void>[] = [];
   let failure: unknown;
@@ -209,22 +209,28 @@ export async function extractTarGz(
     });
   });
   parsed.catch(() => undefined);
+  const ledger = new MemberLedger(opts.folder, opts.localDir);
   parser.on('entry', (entry: ReadEntry) => {
-    const verdict = checkMember(entry.path, entry.type, opts.folder);
-    if (!verdict.ok) {
+    const refuse = (why: string, reason: string) => {
       fail(
         badDelivery(
-          `refusing tar member ${JSON.stringify(entry.path)} of ${opts.label}: it ${verdict.why}; nothing was written for it`,
-          'UnsafeTarMember',
+          `refusing tar member ${JSON.stringify(entry.path)} of ${opts.label}: it ${why}; nothing was written for it`,
+          reason,
         ),
       );
       entry.resume();
-      return;
-    }
+    };
+    if (failure !== undefined) return void entry.resume();
+    const verdict = checkMember(entry.path, entry.type, opts.folder);
+    if (!verdict.ok) return refuse(verdict.why, 'UnsafeTarMember');
+    const clash = ledger.claim(verdict.rel, verdict.kind);
+    if (clash) return refuse(clash.why, clash.reason);
     if (verdict.kind === 'dir') {
       entry.resume();
       if (verdict.rel !== '')
-        pending.push(safeParent(opts.localDir, `${verdict.rel}/.`).then(() => undefined, fail));
+        pending.push(
+          ensureDirInside(opts.root, path.posix.join(opts.folder, verdict.rel)).then(() => undefined, fail),
+        );
       return;
     }
     entry.pause();

@@ -3,6 +3,7 @@
 // REMAP_TABLESPACE should be there and fit the institution. Pure: texts and names in, verdict out.
 import { dumpfileSpecs, logfileSpec, parseParfile, remaps, resolveDumpfiles } from '../../oracle/parfile.js';
 import { errorMessage } from '../../errors.js';
+import { parfileViolations, type ParfileViolation } from '../../oracle/parfile-policy.js';
 
 export interface ParfileSummary {
   path: string;
@@ -12,6 +13,8 @@ export interface ParfileSummary {
   logfile?: string;
   remapSchema: string[];
   remapTablespace: string[];
+  /** What the import step would refuse (the shared rule): fails the fetch with its reason. */
+  violations: ParfileViolation[];
   /** Make the fetch fail (bad delivery). */
   errors: string[];
   /** Reported, the fetch still succeeds (with warnings). */
@@ -39,6 +42,7 @@ export function checkParfile(
     dumpFiles: [],
     remapSchema: [],
     remapTablespace: [],
+    violations: [],
     errors: [],
     warnings: [],
   };
@@ -49,6 +53,7 @@ export function checkParfile(
     summary.errors.push(errorMessage(err));
     return summary;
   }
+  summary.violations = parfileViolations(parfile);
   try {
     const specs = dumpfileSpecs(parfile);
     summary.dumpfile = specs.map((s) => (s.directory ? `${s.directory}:${s.name}` : s.name));

@@ -2,7 +2,7 @@
 // stream (or stage, then read) the parts through gunzip and tar into the institution's folder,
 // check the parfile against the dump files, and account for everything in a report.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserFacingError, errorMessage } from '../../errors.js';
 import type { Logger } from '../../logging.js';
@@ -10,7 +10,13 @@ import { institutionLayout, type InstitutionConfig } from '../config.js';
 import { connectSftp, DEFAULT_RETRY, type RetryPolicy, type SftpSession } from '../../sftp/connection.js';
 import { readSftpCredentials } from '../../sftp/credentials.js';
 import { SCRIPTS_ZIP, type DeliveryListing } from '../../sftp/discovery.js';
-import { concatParts, type ConcatHooks, type ReadTuning, type RemotePart } from '../../sftp/range-reader.js';
+import {
+  ReadAborted,
+  concatParts,
+  type ConcatHooks,
+  type ReadTuning,
+  type RemotePart,
+} from '../../sftp/range-reader.js';
 import { realClock, waitForDelivery, type WaitClock } from '../../sftp/wait.js';
 import { FETCH_EXIT } from './exit-codes.js';
 import { extractTarGz, type ExtractedFile } from './extract.js';
@@ -22,6 +28,7 @@ import { MAX_SCRIPTS_ZIP_BYTES, unpackScriptsZip, type ZipMember } from './scrip
 import { ensureSpace, formatBytes } from './space.js';
 import { readStagedParts, stageParts, stagedBytes } from './stage.js';
 import { RESERVED_PREFIX, deliverySignature, loadState, saveState } from './state.js';
+import { ensureDirInside, type SafeRoot } from '../safe-fs.js';
 
 export const PARTS_DIR = `${RESERVED_PREFIX}-parts`;
 
@@ -63,6 +70,8 @@ export interface FetchDeps {
   /** Delivery listing poll interval while waiting (default 30 s, or stable-for if shorter). */
   pollMs?: number;
   hooks?: ConcatHooks & { onFileComplete?: (f: ExtractedFile) => void | Promise<void> };
+  /** Aborted when the fetch ends: readers still in flight stop instead of reconnecting. */
+  signal?: AbortSignal;
 }
 
 export function emptyReport(settings: FetchSettings): FetchReport {
@@ -79,6 +88,27 @@ export function emptyReport(settings: FetchSettings): FetchReport {
 
 function shareOf(all: InstitutionConfig[], inst: InstitutionConfig): InstitutionShare {
   return { index: Math.max(0, all.indexOf(inst)), count: Math.max(1, all.length) };
+}
+
+/**
+ * The first part must begin a gzip stream (RFC 1952: ID1 0x1f, ID2 0x8b). When it does not, the
+ * part before it is missing (e.g. `.00` absent and the run starting at `.01`, which a listing
+ * cannot tell from `split --numeric-suffixes=1`): that is a missing part, not a corrupt gzip.
+ */
+async function* requireGzipStart(src: AsyncIterable<Buffer>, first: string): AsyncGenerator<Buffer> {
+  let checked = false;
+  for await (const chunk of src) {
+    if (!checked && chunk.length >= 2) {
+      checked = true;
+      if (chunk[0] !== 0x1f || chunk[1] !== 0x8b) {
+        throw bad(
+          `${first} does not begin a gzip stream, so the part before it is missing (the tarball's first part); ask the vendor to upload it`,
+          'DeliveryPartMissing',
+        );
+      }
+    }
+    yield chunk;
+  }
 }
 
 function bad(message: string, reason: string): UserFacingError {
@@ -192,7 +222,9 @@ async function fetchInstitution(
   report.compressedBytes = parts.reduce((n, p) => n + p.size, 0);
   report.warnings.push(...delivery.warnings);
 
-  await mkdir(layout.localDir, { recursive: true });
+  // Every write below the staging directory goes through safe-fs: no planted link is followed.
+  const root: SafeRoot = { root: config.stagingDir, exitCode: FETCH_EXIT.unsafeStaging };
+  await ensureDirInside(root, layout.folder);
   const state = await loadState(layout.localDir, deliverySignature([zip, ...delivery.parts]));
   const onDisk = async () => {
     for (const [name, rec] of Object.entries(state.files)) {
@@ -245,11 +277,15 @@ async function fetchInstitution(
     }
     const zipBytes = await readSmallFile({ path: remote(zip.name), name: zip.name, size: zip.size }, session);
     report.bytesTransferred += zipBytes.length;
-    report.scripts = await unpackScriptsZip(zipBytes, layout.scriptsDir);
+    report.scripts = await unpackScriptsZip(zipBytes, {
+      root,
+      dir: path.posix.join(layout.folder, 'scripts'),
+      reserveBytes: settings.reserveBytes,
+    });
     state.scripts = Object.fromEntries(
       report.scripts.map((m) => [m.name, { size: m.size, sha256: m.sha256 }]),
     );
-    await saveState(layout.localDir, state);
+    await saveState(root, layout.folder, state);
 
     const progress = new Progress(
       deps.log.child({ institution: inst.institutionId }),
@@ -276,6 +312,7 @@ async function fetchInstitution(
       },
     };
     const extractOpts = {
+      root,
       folder: layout.folder,
       localDir: layout.localDir,
       state,
@@ -297,7 +334,18 @@ async function fetchInstitution(
           }
         };
         report.files = await extractTarGz(
-          counted(concatParts({ parts, session, hooks, ...(deps.tuning ? { tuning: deps.tuning } : {}) })),
+          requireGzipStart(
+            counted(
+              concatParts({
+                parts,
+                session,
+                hooks,
+                ...(deps.tuning ? { tuning: deps.tuning } : {}),
+                ...(deps.signal ? { signal: deps.signal } : {}),
+              }),
+            ),
+            parts[0]?.name ?? '',
+          ),
           extractOpts,
         );
       } else {
@@ -306,17 +354,23 @@ async function fetchInstitution(
         progress.transferred = staged;
         report.bytesTransferred += await stageParts({
           parts,
+          root,
+          partsRel: path.posix.join(layout.folder, PARTS_DIR),
           partsDir,
           session,
           progress,
           reserveBytes: settings.reserveBytes,
           hooks,
           ...(deps.tuning ? { tuning: deps.tuning } : {}),
+          ...(deps.signal ? { signal: deps.signal } : {}),
         });
         progress.phase = 'extract';
         progress.transferred = 0;
         progress.currentFile = '';
-        report.files = await extractTarGz(readStagedParts(parts, partsDir, progress), extractOpts);
+        report.files = await extractTarGz(
+          requireGzipStart(readStagedParts(parts, partsDir, progress), parts[0]?.name ?? ''),
+          extractOpts,
+        );
         if (!settings.keepParts) await rm(partsDir, { recursive: true, force: true });
       }
     } finally {
@@ -324,7 +378,7 @@ async function fetchInstitution(
     }
     progress.report();
     state.complete = true;
-    await saveState(layout.localDir, state);
+    await saveState(root, layout.folder, state);
   }
   report.extractedBytes = report.files.reduce((n, f) => n + f.size, 0);
 
@@ -348,6 +402,13 @@ async function fetchInstitution(
   );
   report.parfile = parfile;
   report.warnings.push(...parfile.warnings);
+  // The import step would refuse this parfile: say so now, before the database is prepared.
+  if (parfile.violations.length > 0) {
+    throw bad(
+      `${layout.parfilePath}: ${parfile.violations.map((v) => v.message).join('; ')}; ask Ex Libris for a corrected scripts package`,
+      parfile.violations[0]!.reason,
+    );
+  }
   if (parfile.errors.length > 0) throw bad(parfile.errors.join('; '), 'ParfileMismatch');
 }
 
@@ -368,7 +429,11 @@ export async function runFetch(settings: FetchSettings, deps: FetchDeps, report:
   // While waiting for the delivery, connection retries end with the wait (a DNS typo must not
   // retry for a minute past --wait 5s); during a transfer they follow the retry policy alone.
   let connectDeadline: number | undefined;
+  // Once the fetch is ending (result decided), nothing may open a new session: a reader still
+  // in flight would otherwise take the closing of the last one for a dropped connection.
+  const ending = new AbortController();
   const session = async (forceNew: boolean) => {
+    if (ending.signal.aborted) throw new ReadAborted(ending.signal.reason);
     if (forceNew || !current || current.isClosed) {
       await current?.end();
       current = await connectSftp(endpoint, deps.log, retry, connectDeadline);
@@ -412,7 +477,7 @@ export async function runFetch(settings: FetchSettings, deps: FetchDeps, report:
         connectDeadline = realDeadline;
         const delivery = await waitFor(inst, settings, deps, deadlineMs, session);
         connectDeadline = undefined;
-        await fetchInstitution(inst, delivery, settings, deps, session, r);
+        await fetchInstitution(inst, delivery, settings, { ...deps, signal: ending.signal }, session, r);
       } finally {
         r.durationSeconds = (Date.now() - t0) / 1000;
         report.bytesTransferred += r.bytesTransferred;
@@ -421,6 +486,7 @@ export async function runFetch(settings: FetchSettings, deps: FetchDeps, report:
     }
   } finally {
     report.durationSeconds = (Date.now() - started) / 1000;
+    ending.abort(new Error('the fetch is ending'));
     await current?.end();
   }
 }

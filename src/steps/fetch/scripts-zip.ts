@@ -3,19 +3,47 @@
 // the institution's scripts folder, the leading `scripts/` dropped. Same rules as the tarball:
 // regular files and directories only, nothing outside, temporary name then rename, sha256 each.
 import { createHash } from 'node:crypto';
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import { UserFacingError, errorMessage } from '../../errors.js';
+import {
+  ensureDirInside,
+  fileSink,
+  openInside,
+  removeInside,
+  renameInside,
+  type SafeRoot,
+} from '../safe-fs.js';
 import { FETCH_EXIT } from './exit-codes.js';
+import { MemberLedger } from './member-ledger.js';
+import { ensureSpace, formatBytes } from './space.js';
 import { PARTIAL_SUFFIX } from './state.js';
 
+/** The vendor's package is a few dozen small scripts; these bounds are far above it. */
 export const MAX_SCRIPTS_ZIP_BYTES = 64 * 1024 * 1024;
+export const MAX_SCRIPTS_ZIP_ENTRIES = 1000;
+export const MAX_SCRIPT_BYTES = 16 * 1024 * 1024;
+export const MAX_SCRIPTS_TOTAL_BYTES = 64 * 1024 * 1024;
 
 export interface ZipMember {
   name: string;
   size: number;
   sha256: string;
+}
+
+export interface UnpackTarget {
+  /** The staging directory (all writes through safe-fs below it). */
+  root: SafeRoot;
+  /** The scripts folder, relative to the root. */
+  dir: string;
+  /** Space always left free on the volume (so the result can still be written). */
+  reserveBytes: number;
+}
+
+function tooLarge(message: string): UserFacingError {
+  return new UserFacingError(message, 'ScriptsZipTooLarge', FETCH_EXIT.badDelivery);
 }
 
 function bad(message: string): UserFacingError {
@@ -39,20 +67,34 @@ export function zipTarget(
   return { ok: true, rel, dir };
 }
 
-function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Buffer> {
+function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<NodeJS.ReadableStream> {
   return new Promise((resolve, reject) => {
-    zip.openReadStream(entry, (err, stream) => {
-      if (err || !stream) return reject(err ?? new Error('no stream'));
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('error', reject);
-      stream.on('end', () => resolve(Buffer.concat(chunks)));
-    });
+    zip.openReadStream(entry, (err, stream) =>
+      err || !stream ? reject(err ?? new Error('no stream')) : resolve(stream),
+    );
   });
 }
 
-/** Unpacks the zip into `scriptsDir`; returns the files written, sorted by name. */
-export async function unpackScriptsZip(zipBytes: Buffer, scriptsDir: string): Promise<ZipMember[]> {
+/** Counts and hashes the bytes of one entry, failing as soon as it passes `limit`. */
+function limiter(name: string, limit: number, hash: ReturnType<typeof createHash>, seen: { bytes: number }) {
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      seen.bytes += chunk.length;
+      if (seen.bytes > limit) {
+        return cb(
+          tooLarge(
+            `${name} in alma_localbackup_customer.zip inflates past ${formatBytes(limit)}, more than its header declares or a script can be; ask the vendor to re-upload the package`,
+          ),
+        );
+      }
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+  });
+}
+
+/** Unpacks the zip into the scripts folder, streaming each entry to disk within its bounds; returns the files written, sorted by name. */
+export async function unpackScriptsZip(zipBytes: Buffer, target: UnpackTarget): Promise<ZipMember[]> {
   let zip: yauzl.ZipFile;
   try {
     zip = await yauzl.fromBufferPromise(zipBytes, { lazyEntries: true, validateEntrySizes: true });
@@ -61,8 +103,19 @@ export async function unpackScriptsZip(zipBytes: Buffer, scriptsDir: string): Pr
       `alma_localbackup_customer.zip is not a readable zip file (${errorMessage(err)}); ask the vendor to re-upload it`,
     );
   }
-  await mkdir(scriptsDir, { recursive: true });
+  if (zip.entryCount > MAX_SCRIPTS_ZIP_ENTRIES) {
+    zip.close();
+    throw tooLarge(
+      `alma_localbackup_customer.zip holds ${zip.entryCount} entries, more than the ${MAX_SCRIPTS_ZIP_ENTRIES} a scripts package can have`,
+    );
+  }
+  const { root, dir } = target;
+  const localDir = path.join(root.root, dir);
+  await ensureDirInside(root, dir);
+  const ledger = new MemberLedger('scripts', localDir, { scriptsFolderIsOurs: false });
   const out: ZipMember[] = [];
+  let declaredTotal = 0;
+  let writtenTotal = 0;
   try {
     await new Promise<void>((resolve, reject) => {
       zip.on('error', reject);
@@ -71,26 +124,56 @@ export async function unpackScriptsZip(zipBytes: Buffer, scriptsDir: string): Pr
         void (async () => {
           const mode = (entry.externalFileAttributes >>> 16) & 0xffff;
           const t = zipTarget(entry.fileName, mode);
-          if (!t.ok)
-            throw bad(
-              `refusing ${JSON.stringify(entry.fileName)} in alma_localbackup_customer.zip: it ${t.why}`,
-            );
-          const target = path.join(scriptsDir, t.rel);
+          const refuse = (why: string) =>
+            bad(`refusing ${JSON.stringify(entry.fileName)} in alma_localbackup_customer.zip: it ${why}`);
+          if (!t.ok) throw refuse(t.why);
+          const clash = ledger.claim(t.rel, t.dir ? 'dir' : 'file');
+          if (clash) throw refuse(clash.why);
+          const rel = path.posix.join(dir, t.rel);
           if (t.dir) {
-            await mkdir(target, { recursive: true });
+            await ensureDirInside(root, rel);
           } else {
-            const data = await readEntry(zip, entry);
-            await mkdir(path.dirname(target), { recursive: true });
-            const tmp = target + PARTIAL_SUFFIX;
-            await unlink(tmp).catch(() => undefined);
+            const name = JSON.stringify(entry.fileName);
+            if (entry.uncompressedSize > MAX_SCRIPT_BYTES) {
+              throw tooLarge(
+                `${name} in alma_localbackup_customer.zip is ${formatBytes(entry.uncompressedSize)} uncompressed, more than the ${formatBytes(MAX_SCRIPT_BYTES)} a script can be`,
+              );
+            }
+            declaredTotal += entry.uncompressedSize;
+            if (declaredTotal > MAX_SCRIPTS_TOTAL_BYTES) {
+              throw tooLarge(
+                `alma_localbackup_customer.zip unpacks to more than ${formatBytes(MAX_SCRIPTS_TOTAL_BYTES)}, more than a scripts package can be`,
+              );
+            }
+            await ensureSpace(
+              localDir,
+              entry.uncompressedSize,
+              target.reserveBytes,
+              `${name} of the scripts zip`,
+            );
+            const hash = createHash('sha256');
+            const seen = { bytes: 0 };
+            const tmpRel = rel + PARTIAL_SUFFIX;
+            await removeInside(root, tmpRel);
             // Scripts stay executable if they were (IMPORT.sh, POST_IMPORT.sh).
-            await writeFile(tmp, data, { mode: mode & 0o111 ? 0o755 : 0o644, flag: 'wx' });
-            await rename(tmp, target);
-            out.push({
-              name: t.rel,
-              size: data.length,
-              sha256: createHash('sha256').update(data).digest('hex'),
-            });
+            const fh = await openInside(root, tmpRel, { mode: mode & 0o111 ? 0o755 : 0o644 });
+            try {
+              const limit = Math.min(
+                entry.uncompressedSize,
+                MAX_SCRIPT_BYTES,
+                MAX_SCRIPTS_TOTAL_BYTES - writtenTotal,
+              );
+              await pipeline(await openEntry(zip, entry), limiter(name, limit, hash, seen), fileSink(fh));
+              await fh.sync();
+              await fh.close();
+            } catch (err) {
+              await fh.close().catch(() => undefined);
+              await removeInside(root, tmpRel);
+              throw err;
+            }
+            writtenTotal += seen.bytes;
+            await renameInside(root, tmpRel, rel);
+            out.push({ name: t.rel, size: seen.bytes, sha256: hash.digest('hex') });
           }
           zip.readEntry();
         })().catch(reject);

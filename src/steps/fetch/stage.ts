@@ -2,8 +2,8 @@
 // appended to `<name>.alma-partial` from the byte it stopped at, and renamed when its size matches
 // the server's), then read back in order as one stream. Costs the compressed size in extra disk;
 // buys a restart that re-reads nothing over the network.
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, stat, truncate } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -12,15 +12,27 @@ import { concatParts, type ConcatHooks, type ReadTuning, type RemotePart } from 
 import type { Progress } from './progress.js';
 import { ensureSpace } from './space.js';
 import { PARTIAL_SUFFIX } from './state.js';
+import {
+  ensureDirInside,
+  fileSink,
+  openInside,
+  removeInside,
+  renameInside,
+  type SafeRoot,
+} from '../safe-fs.js';
 
 export interface StageOptions {
   parts: RemotePart[];
+  /** The staging directory, and the parts folder below it (all writes through safe-fs). */
+  root: SafeRoot;
+  partsRel: string;
   partsDir: string;
   session: (forceNew: boolean) => Promise<SftpSession>;
   progress: Progress;
   reserveBytes: number;
   tuning?: ReadTuning;
   hooks?: ConcatHooks;
+  signal?: AbortSignal;
 }
 
 /** Bytes of each part already on disk (complete or partial). */
@@ -37,17 +49,18 @@ export async function stagedBytes(parts: RemotePart[], partsDir: string): Promis
 
 /** Downloads what is missing; returns the bytes transferred now. */
 export async function stageParts(opts: StageOptions): Promise<number> {
-  await mkdir(opts.partsDir, { recursive: true });
+  await ensureDirInside(opts.root, opts.partsRel);
   const have = await stagedBytes(opts.parts, opts.partsDir);
   const missing = opts.parts.reduce((n, p, i) => n + p.size - (have[i] ?? 0), 0);
   await ensureSpace(opts.partsDir, missing, opts.reserveBytes, `the ${opts.parts.length} parts (stage mode)`);
   let transferred = 0;
   for (const [i, part] of opts.parts.entries()) {
     const final = path.join(opts.partsDir, part.name);
-    const partial = final + PARTIAL_SUFFIX;
+    const finalRel = path.posix.join(opts.partsRel, part.name);
+    const partialRel = finalRel + PARTIAL_SUFFIX;
     const offset = have[i] ?? 0;
     if (offset === part.size && (await stat(final).catch(() => undefined))?.size === part.size) continue;
-    if (offset === 0) await truncate(partial, 0).catch(() => undefined);
+    if (offset === 0) await removeInside(opts.root, partialRel);
     opts.progress.currentPart = part.name;
     opts.progress.currentFile = `${part.name} (from byte ${offset})`;
     const tap = async function* (src: AsyncIterable<Buffer>) {
@@ -57,20 +70,27 @@ export async function stageParts(opts: StageOptions): Promise<number> {
         yield chunk;
       }
     };
-    await pipeline(
-      Readable.from(
-        concatParts({
-          parts: [part],
-          start: { part: 0, offset },
-          session: opts.session,
-          ...(opts.tuning ? { tuning: opts.tuning } : {}),
-          ...(opts.hooks ? { hooks: opts.hooks } : {}),
-        }),
-      ),
-      tap,
-      createWriteStream(partial, { flags: offset > 0 ? 'a' : 'w', flush: true }),
-    );
-    await rename(partial, final);
+    const fh = await openInside(opts.root, partialRel, { append: true });
+    try {
+      await pipeline(
+        Readable.from(
+          concatParts({
+            parts: [part],
+            start: { part: 0, offset },
+            session: opts.session,
+            ...(opts.tuning ? { tuning: opts.tuning } : {}),
+            ...(opts.hooks ? { hooks: opts.hooks } : {}),
+            ...(opts.signal ? { signal: opts.signal } : {}),
+          }),
+        ),
+        tap,
+        fileSink(fh),
+      );
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await renameInside(opts.root, partialRel, finalRel);
   }
   return transferred;
 }

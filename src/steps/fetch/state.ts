@@ -1,9 +1,10 @@
 // The fetch state of one institution, kept beside its dump files (`.alma-fetch-state.json`):
 // which delivery it belongs to (part names, sizes, mtimes) and which files are complete, with
 // their sha256. It is what lets a re-run skip finished work, and it is only ever replaced whole.
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RemoteEntry } from '../../sftp/connection.js';
+import { writeFileInside, type SafeRoot } from '../safe-fs.js';
 
 export const STATE_FILE = '.alma-fetch-state.json';
 /** Reserved names inside an institution folder: never accepted from a tarball. */
@@ -43,8 +44,9 @@ export async function loadState(dir: string, delivery: string): Promise<FetchSta
   return emptyState(delivery);
 }
 
-export async function saveState(dir: string, state: FetchState): Promise<void> {
-  const file = path.join(dir, STATE_FILE);
-  await writeFile(`${file}${PARTIAL_SUFFIX}`, JSON.stringify(state, null, 1));
-  await rename(`${file}${PARTIAL_SUFFIX}`, file);
+/** Replaces the state file of `folder` (below the staging root) whole, never through a link. */
+export async function saveState(root: SafeRoot, folder: string, state: FetchState): Promise<void> {
+  await writeFileInside(root, path.posix.join(folder, STATE_FILE), JSON.stringify(state, null, 1), {
+    suffix: PARTIAL_SUFFIX,
+  });
 }

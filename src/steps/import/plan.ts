@@ -11,6 +11,8 @@ import path from 'node:path';
 import type { InstitutionConfig, StepConfig } from '../config.js';
 import { institutionLayout } from '../config.js';
 import type { Parfile, Remap } from '../../oracle/parfile.js';
+import { FORBIDDEN_PARAMETERS, parfileViolations } from '../../oracle/parfile-policy.js';
+import { UserFacingError } from '../../errors.js';
 import {
   ParfileError,
   identifier,
@@ -27,55 +29,8 @@ export const MAX_PARALLEL = 64;
 export const ALMA_SOURCE_SCHEMA = 'EXL_ADMIN';
 export const ALMA_SOURCE_TABLESPACE = 'USERS';
 
-/** Rejected, with the reason shown to the user. */
-export const FORBIDDEN_PARAMETERS: Record<string, string> = {
-  ATTACH: 'the runner attaches to an existing job by itself (run again to resume, --fresh to start over)',
-  NETWORK_LINK: 'a Local Backup is imported from dump files, not over a database link',
-  SQLFILE: 'it writes DDL to a file instead of importing',
-  USERID: 'credentials come from the admin credentials Secret, never from a parfile',
-  PARFILE: 'a parfile cannot include another parfile',
-  ENCRYPTION_PASSWORD:
-    'a password in a delivered text file is not accepted (Local Backups are not encrypted)',
-  ENCRYPTION_PWD_PROMPT: 'the import runs unattended',
-  FLASHBACK_SCN: 'it applies only to imports over a database link',
-  FLASHBACK_TIME: 'it applies only to imports over a database link',
-  TRANSPORT_DATAFILES: 'a Local Backup is a conventional dump, not a transportable tablespace set',
-  TRANSPORT_TABLESPACES: 'a Local Backup is a conventional dump, not a transportable tablespace set',
-  TRANSPORT_FULL_CHECK: 'a Local Backup is a conventional dump, not a transportable tablespace set',
-  TRANSPORTABLE: 'a Local Backup is a conventional dump, not a transportable tablespace set',
-  NOLOGFILE: 'the log is how the outcome is judged',
-  CONTENT: 'a restore needs both metadata and data (only CONTENT=ALL would make sense: drop the line)',
-  HELP: 'it prints help instead of importing',
-  ABORT_STEP: 'it is a debugging aid that stops the job on purpose',
-  MASTER_ONLY: 'it is a debugging aid that imports nothing',
-  KEEP_MASTER: 'the master table must be dropped on success so that the next run starts a fresh job',
-  VERSION: 'it applies only to imports over a database link',
-};
-
-/** Set by the operator: the parfile's value is read (where it matters) and then replaced. */
-const MANAGED = new Set([
-  'DIRECTORY',
-  'DUMPFILE',
-  'LOGFILE',
-  'REMAP_SCHEMA',
-  'REMAP_TABLESPACE',
-  'PARALLEL',
-  'TABLE_EXISTS_ACTION',
-  'JOB_NAME',
-  'METRICS',
-  'LOGTIME',
-  'STATUS',
-  'FULL',
-]);
-/** Honoured as written. */
-const PASSED = new Set([
-  'EXCLUDE',
-  'INCLUDE',
-  'SCHEMAS',
-  'TRANSFORM',
-  'SKIP_UNUSABLE_INDEXES',
-  'PARTITION_OPTIONS',
-]);
+/** The shared rule (parfile-policy.ts): fetch refuses the same deliveries. */
+export { FORBIDDEN_PARAMETERS };
 
 export interface ObjectFilter {
   kind: 'include' | 'exclude';
@@ -184,22 +139,10 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
   const layout = institutionLayout(config, institution);
   const notes: string[] = [];
 
-  const forbidden = parfile.parameters.filter((p) => p.name in FORBIDDEN_PARAMETERS);
-  if (forbidden.length > 0) {
-    throw new ParfileError(
-      `${layout.parfilePath}: ` +
-        forbidden
-          .map((p) => `${p.name} (line ${p.line}) is not allowed: ${FORBIDDEN_PARAMETERS[p.name]}`)
-          .join('; '),
-    );
-  }
-  const unknown = parfile.parameters.filter((p) => !MANAGED.has(p.name) && !PASSED.has(p.name));
-  if (unknown.length > 0) {
-    throw new ParfileError(
-      `${layout.parfilePath}: ` +
-        unknown.map((p) => `${p.name} (line ${p.line})`).join(', ') +
-        ' not supported by alma-restore import; remove it or open an issue (see docs/import.md for the supported list)',
-    );
+  const violations = parfileViolations(parfile);
+  if (violations.length > 0) {
+    // Import keeps its documented reason (ParfileInvalid, exit 2); fetch reports the specific one.
+    throw new ParfileError(`${layout.parfilePath}: ${violations.map((v) => v.message).join('; ')}`);
   }
 
   // Where: always the institution's own directory object.
@@ -350,31 +293,73 @@ export function buildImportPlan(input: PlanInput): ImportPlan {
   };
 }
 
+// Generated parfile syntax (Oracle Database Utilities, "Parameter Files" and "Case Sensitivity
+// When Specifying Parameter Values"): `#` starts a comment to the end of the line, a newline ends
+// a value, and a name keeps its exact spelling only inside double quotes. So a name that is not a
+// plain upper-case identifier is written in double quotes (EXL#2 -> "EXL#2"), and anything that
+// cannot be written safely at all (a double quote, a control character, an odd file name) is
+// refused with a reason instead of producing a parfile that means something else.
+// eslint-disable-next-line no-control-regex
+const UNWRITABLE = /["\u0000-\u001f\u007f]/;
+
+function unsafe(what: string, value: string): UserFacingError {
+  return new UserFacingError(
+    `${what} ${JSON.stringify(value)} cannot be written into an impdp parameter file (it holds a double quote or a control character)`,
+    'ParfileUnsafeValue',
+  );
+}
+
+/** An Oracle name as a parfile value: plain, or double-quoted when it needs to be. */
+export function parfileName(name: string): string {
+  if (UNWRITABLE.test(name) || name === '') throw unsafe('the name', name);
+  return /^[A-Z][A-Z0-9_$]*$/.test(name) ? name : `"${name}"`;
+}
+
+/** A file name as a parfile value: only characters that need no quoting at all. */
+function parfileFile(name: string): string {
+  if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
+    throw new UserFacingError(
+      `the file name ${JSON.stringify(name)} holds characters impdp would read differently (only letters, digits, '_', '-' and '.' are written)`,
+      'ParfileUnsafeValue',
+    );
+  }
+  return name;
+}
+
+function parfileToken(what: string, value: string, pattern: RegExp): string {
+  if (!pattern.test(value)) throw unsafe(what, value);
+  return value;
+}
+
 /** The plan as impdp parameter lines: what the impdp engine writes and what a DBA would type. */
 export function planAsParfileLines(plan: ImportPlan): string[] {
-  const q = (s: string): string => (/^[A-Z0-9_$#]+$/.test(s) ? s : `"${s}"`);
+  const q = parfileName;
   const lines = [
-    `DIRECTORY=${plan.directory}`,
-    `DUMPFILE=${plan.dumpfiles.join(',')}`,
-    `LOGFILE=${plan.logfile}`,
-    `JOB_NAME=${plan.jobName}`,
+    `DIRECTORY=${q(plan.directory)}`,
+    `DUMPFILE=${plan.dumpfiles.map(parfileFile).join(',')}`,
+    `LOGFILE=${parfileFile(plan.logfile)}`,
+    `JOB_NAME=${q(plan.jobName)}`,
     ...(plan.jobMode === 'FULL' ? ['FULL=Y'] : [`SCHEMAS=${plan.schemas.map(q).join(',')}`]),
     ...plan.remapSchemas.map((r) => `REMAP_SCHEMA=${q(r.from)}:${q(r.to)}`),
     ...plan.remapTablespaces.map((r) => `REMAP_TABLESPACE=${q(r.from)}:${q(r.to)}`),
     `PARALLEL=${plan.parallel}`,
     `TABLE_EXISTS_ACTION=${plan.tableExistsAction}`,
-    ...plan.filters.map(
-      (f) =>
-        `${f.kind.toUpperCase()}=${f.objectType}${f.nameClause !== undefined ? `:"${f.nameClause}"` : ''}`,
-    ),
+    ...plan.filters.map((f) => {
+      const type = parfileToken('the object type', f.objectType, /^[A-Z0-9_/ ]+$/);
+      if (f.nameClause === undefined) return `${f.kind.toUpperCase()}=${type}`;
+      if (UNWRITABLE.test(f.nameClause)) throw unsafe('the name clause', f.nameClause);
+      return `${f.kind.toUpperCase()}=${type}:"${f.nameClause}"`;
+    }),
     ...plan.transforms.map((t) => {
       const v =
         t.name === 'DISABLE_ARCHIVE_LOGGING' || t.value === 1 || t.value === 0
           ? t.value
             ? 'Y'
             : 'N'
-          : t.value;
-      return `TRANSFORM=${t.name}:${v}${t.objectType ? `:${t.objectType}` : ''}`;
+          : parfileToken('the transform value', String(t.value), /^[A-Za-z0-9_]+$/);
+      const name = parfileToken('the transform', t.name, /^[A-Z0-9_]+$/);
+      const type = t.objectType ? `:${parfileToken('the object type', t.objectType, /^[A-Z0-9_]+$/)}` : '';
+      return `TRANSFORM=${name}:${v}${type}`;
     }),
     ...(plan.skipUnusableIndexes !== undefined
       ? [`SKIP_UNUSABLE_INDEXES=${plan.skipUnusableIndexes ? 'Y' : 'N'}`]

@@ -188,9 +188,9 @@ export async function runImport(options: RunImportOptions): Promise<ImportRun> {
       await writeAtomic(path.join(reportDir, `import-plan-${id}.json`), JSON.stringify(plan, null, 2));
       if (options.dryRun) {
         Object.assign(report, {
-          outcome: 'Succeeded',
-          reason: 'PlanOnly',
-          message: 'plan recorded (dry run)',
+          outcome: 'NotRun',
+          reason: 'ImportPlanned',
+          message: 'plan recorded (dry run): nothing was imported',
         });
         continue;
       }
@@ -339,7 +339,16 @@ export async function runImport(options: RunImportOptions): Promise<ImportRun> {
     if (report.outcome === 'Failed') stopped = true;
   }
 
-  return summarize(engine.name, fresh, reports);
+  const run = summarize(engine.name, fresh, reports);
+  // A dry run that planned every institution ran nothing: it must not read as an import.
+  if (options.dryRun && run.result.outcome !== 'Failed') {
+    Object.assign(run.result, {
+      outcome: 'Planned',
+      reason: 'ImportPlanned',
+      message: `dry run: the plan of ${reports.length} institution(s) was recorded; nothing was imported`,
+    });
+  }
+  return run;
 }
 
 function summarize(engine: string, fresh: boolean, reports: InstitutionReport[]): ImportRun {

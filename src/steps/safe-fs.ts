@@ -174,7 +174,9 @@ export function writeFileInFolder(
  */
 export function fileSink(fh: FileHandle): Writable {
   return new Writable({
-    highWaterMark: 1 << 20,
+    // As fs.WriteStream's default: a chunk waits for the previous write, so what a crash loses is
+    // at most the write in progress (stage mode resumes parts from their length on disk).
+    highWaterMark: 16 * 1024,
     write(chunk: Buffer, _enc, cb) {
       fh.write(chunk).then(
         () => cb(),

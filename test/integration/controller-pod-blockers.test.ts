@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { sharedControlPlane, waitFor, type ControlPlane } from '../support/control-plane.js';
+import { sharedControlPlane, waitFor, waitForValue, type ControlPlane } from '../support/control-plane.js';
 import { startController, type ControllerProcess } from '../support/controller-process.js';
 import { FakeKubelet } from '../support/fake-kubelet.js';
 import { RestoreClient, createRestoreSecrets, managedRestore } from '../support/restores.js';
@@ -186,9 +186,9 @@ describe('pod blockers (fake kubelet)', () => {
     const { ns, restores } = await fetchingRestore('dbpull');
     await kubelet.bindClaim(ns, 'b1-staging');
     // What the StatefulSet controller would create (the test control plane runs none).
-    const sts = await cp.kubeConfig
-      .makeApiClient(k8s.AppsV1Api)
-      .readNamespacedStatefulSet({ namespace: ns, name: 'b1-db' });
+    const sts = await waitForValue('the database StatefulSet b1-db to be created', () =>
+      cp.kubeConfig.makeApiClient(k8s.AppsV1Api).readNamespacedStatefulSet({ namespace: ns, name: 'b1-db' }),
+    );
     await core.createNamespacedPod({
       namespace: ns,
       body: {

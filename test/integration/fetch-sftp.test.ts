@@ -312,6 +312,16 @@ describe('fetch from a real sshd', () => {
     assert.equal(run2.result.reason, 'DeliveryTruncated', run2.result.message);
   });
 
+  test('a missing first part is a missing part, not a corrupt gzip (exit 11)', async () => {
+    const { drop, built } = twoInstitutions();
+    const parts = built[0]?.parts ?? [];
+    rmSync(path.join(drop, parts[0] ?? ''));
+    const run = await runFetchCommand(flags(drop, env.dir('staging'), env.credentials('password'), ['3978']));
+    assert.equal(run.code, FETCH_EXIT.badDelivery);
+    assert.equal(run.result.reason, 'DeliveryPartMissing', run.result.message);
+    assert.ok(run.result.message.includes(`lacks ${parts[0]}`), run.result.message);
+  });
+
   test('a corrupt gzip is refused (exit 11)', async () => {
     const { drop, built } = twoInstitutions();
     const second = path.join(drop, built[0]?.parts[1] ?? '');

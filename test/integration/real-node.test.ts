@@ -572,49 +572,4 @@ describe('real node: the product as a cluster runs it', () => {
     figures['Unschedulable shown after'] = `${shown.seconds} s`;
     assert.match(shown.restore.status!.steps!.fetch!.message!, /Insufficient cpu/);
   });
-
-  it("starts the impdp engine's step in the database stand-in image, with Node and the app copied in by the init container", async () => {
-    const ns = 'impdp';
-    await restoreNamespace(ns);
-    const restore = managedRestore('imp') as unknown as AlmaRestore;
-    restore.metadata.namespace = ns;
-    (restore.spec as unknown as { import: object }).import = {
-      engine: 'impdp',
-      impdpImage: images.oracle.ref,
-    };
-    const desired = buildDesiredState(restore, { runnerImage: images.app.ref });
-    // Only what the import step mounts: its ConfigMap and the staging claim (Secrets exist).
-    await core.createNamespacedConfigMap({ namespace: ns, body: desired.children.configMap });
-    await core.createNamespacedPersistentVolumeClaim({
-      namespace: ns,
-      body: {
-        ...desired.children.stagingPvc!,
-        metadata: { ...desired.children.stagingPvc!.metadata, ownerReferences: undefined },
-      },
-    });
-    const job = desired.stepJob('import', 1);
-    delete job.metadata!.ownerReferences;
-    await batch.createNamespacedJob({ namespace: ns, body: job });
-    let pod: k8s.V1Pod | undefined;
-    await waitFor(
-      'the impdp import pod to finish',
-      async () => {
-        pod = (
-          await core.listNamespacedPod({ namespace: ns, labelSelector: `job-name=${job.metadata!.name}` })
-        ).items[0];
-        return pod?.status?.phase === 'Succeeded' || pod?.status?.phase === 'Failed';
-      },
-      240_000,
-    );
-    const init = pod!.status!.initContainerStatuses![0]!;
-    assert.equal(init.image, images.app.ref);
-    assert.equal(init.state?.terminated?.exitCode, 0, `install-runner: ${init.state?.terminated?.message}`);
-    const main = pod!.status!.containerStatuses![0]!;
-    assert.equal(main.image, images.oracle.ref, 'the step ran in the database (stand-in) image');
-    const decoded = decodeTerminationMessage('import', main.state?.terminated?.message);
-    assert.ok(
-      decoded.ok,
-      `the copied Node ran the app and wrote a StepResult: ${main.state?.terminated?.message}`,
-    );
-  });
 });

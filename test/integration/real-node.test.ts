@@ -537,11 +537,14 @@ describe('real node: the product as a cluster runs it', () => {
     const restores = await restoreNamespace(ns);
     const restore = managedRestore(name) as unknown as AlmaRestore;
     restore.metadata.namespace = ns;
+    await apply(managedRestore(name), ns);
+    // Owned by the new restore (as the controller's own Job would be), so it is not taken for a
+    // predecessor's; created while the restore still provisions, so it wins the name.
+    const applied = await restores.get(name);
+    restore.metadata.uid = applied.metadata.uid!;
     const job = buildDesiredState(restore, { runnerImage: images.app.ref }).stepJob('fetch', 1);
-    delete job.metadata!.ownerReferences;
     change(job);
     await batch.createNamespacedJob({ namespace: ns, body: job });
-    await apply(managedRestore(name), ns);
     return restores;
   }
 

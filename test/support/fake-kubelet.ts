@@ -3,7 +3,7 @@
 // the test "runs" it by writing the pod's status (phase + terminated container with the
 // termination message), and the job controller then marks the Job Complete or Failed itself.
 import * as k8s from '@kubernetes/client-node';
-import { waitFor } from './control-plane.js';
+import { waitFor, waitForValue } from './control-plane.js';
 
 const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
@@ -19,16 +19,14 @@ export class FakeKubelet {
   }
 
   async waitForJob(namespace: string, name: string, timeoutMs = 60_000): Promise<k8s.V1Job> {
-    let job: k8s.V1Job | undefined;
-    await waitFor(
+    return waitForValue(
       `Job ${namespace}/${name}`,
-      async () => {
-        job = await this.batch.readNamespacedJob({ namespace, name });
-        return true;
+      () => this.batch.readNamespacedJob({ namespace, name }),
+      undefined,
+      {
+        timeoutMs,
       },
-      timeoutMs,
     );
-    return job!;
   }
 
   /** Finishes the Job's pod with the given exit code and termination message; waits for the Job's verdict. */

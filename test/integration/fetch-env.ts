@@ -8,9 +8,9 @@ import { fetchCommand } from '../../src/steps/fetch/command.js';
 import type { FetchFlags } from '../../src/steps/fetch/options.js';
 import type { FetchDeps } from '../../src/steps/fetch/run.js';
 import type { StepResult } from '../../src/steps/result.js';
-import { startSshd, type SshdServer } from '../support/sshd.js';
+import { SFTP_TEST_PASSWORD, startSshd, type SshdServer } from '../support/sshd.js';
 
-export const PASSWORD = 'correct horse battery';
+export const PASSWORD = SFTP_TEST_PASSWORD;
 
 export interface FetchEnv {
   root: string;
@@ -23,7 +23,7 @@ export interface FetchEnv {
 export async function fetchEnv(): Promise<FetchEnv> {
   mkdirSync('/tmp/alma-fetch-tests', { recursive: true });
   const root = mkdtempSync('/tmp/alma-fetch-tests/run-');
-  const server = await startSshd({ dir: path.join(root, 'sshd'), password: PASSWORD });
+  const server = await startSshd({ dir: path.join(root, 'sshd'), passwordLogin: true });
   let n = 0;
   return {
     root,

@@ -30,7 +30,7 @@ import {
   parseReadableReport,
 } from '../support/images.js';
 import { cachedDelivery, containerPids, kubectl, type CachedDelivery } from '../support/real-node-tools.js';
-import { startSshd, type SshdServer } from '../support/sshd.js';
+import { SFTP_TEST_PASSWORD, startSshd, type SshdServer } from '../support/sshd.js';
 import { CHART_DIR, findHelm, run } from '../support/chart-tools.js';
 import { RestoreClient } from '../support/restores.js';
 import { buildDesiredState } from '../../src/controller/desired.js';
@@ -40,7 +40,7 @@ import type { AlmaRestore } from '../../src/api/types.js';
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 const CUSTOMER = '3975';
 const INSTITUTION = '3978';
-const SFTP_PASSWORD = 'real-node sftp pw';
+const SFTP_PASSWORD = SFTP_TEST_PASSWORD;
 const GIB = 1 << 30;
 /** --pod-blocked-timeout of the chart's controller in this suite. */
 const BLOCKED_TIMEOUT_S = 60;
@@ -144,7 +144,7 @@ describe('real node: the product as a cluster runs it', () => {
     figures['delivery (cached after the first run)'] = seconds(t);
     sshd = await startSshd({
       dir: path.join(cluster.runDir, 'sshd'),
-      password: SFTP_PASSWORD,
+      passwordLogin: true,
       listenAddress: cluster.hostIp,
     });
     t = Date.now();

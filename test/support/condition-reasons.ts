@@ -53,7 +53,11 @@ function skipArgument(text: string, start: number): number {
   let depth = 0;
   for (let i = start; i < text.length; i++) {
     const c = text[i]!;
-    if (c === "'" || c === '"' || c === '`') {
+    // Comments may hold an apostrophe ("node-oracledb's") that is not a string.
+    if (c === '/' && text[i + 1] === '/')
+      i = text.indexOf('\n', i) === -1 ? text.length : text.indexOf('\n', i);
+    else if (c === '/' && text[i + 1] === '*') i = text.indexOf('*/', i + 2) + 1 || text.length;
+    else if (c === "'" || c === '"' || c === '`') {
       for (i++; i < text.length && text[i] !== c; i++) {
         if (text[i] === '\\') i++;
         else if (c === '`' && text[i] === '$' && text[i + 1] === '{') {
@@ -86,14 +90,19 @@ export function conditionReasons(): Map<string, string[]> {
         if (reason) add(reason[1]!, file);
       }
       for (const m of text.matchAll(/\breason\s*=\s*'([A-Z][A-Za-z]+)'/g)) add(m[1]!, file);
-      // `reason: 'X'` and `reason: cond ? 'X' : 'Y'`, and bad(message, 'X') / badDelivery(message, 'X').
+      // `reason: 'X'` and `reason: cond ? 'X' : 'Y'`, and bad(message, 'X') / badDelivery(message, 'X') / refuse(why, 'X').
       for (const m of text.matchAll(/\breason:([^,\n]*)/g))
         for (const r of m[1]!.matchAll(/'([A-Z][A-Za-z]+)'/g)) add(r[1]!, file);
-      for (const m of text.matchAll(/\bbad\w*\(/g)) {
+      for (const m of text.matchAll(/\b(?:bad\w*|refuse)\(/g)) {
         const after = skipArgument(text, m.index + m[0].length);
         const reason = /^\s*'([A-Z][A-Za-z]+)'/.exec(text.slice(after));
         if (reason) add(reason[1]!, file);
       }
+      // events.record(restore, 'Normal' | 'Warning', 'Reason', message)
+      for (const m of text.matchAll(
+        /\bevents\.record\(\s*[^,]+,\s*'(?:Normal|Warning)',\s*'([A-Z][A-Za-z]+)'/g,
+      ))
+        add(m[1]!, file);
       if (file === 'src/controller/reconciler.ts')
         for (const m of text.matchAll(/'([A-Z][a-z]+(?:[A-Z][a-z]+)+|[A-Z][a-z]{3,})'/g))
           if (!NOT_REASONS.has(m[1]!)) add(m[1]!, file);

@@ -1,6 +1,8 @@
 // A real OpenSSH sftp server on a loopback port, for tests and the benchmark. Each server has its
 // own host key, authorized_keys and config in a temporary directory; one dedicated local account
-// (created once, as root) logs in with a password or a key. The server can be killed (with every
+// (created once, as root) logs in with a password or a key. The account's password is one constant:
+// test files run in parallel, each with its own server, and a per-server password set with chpasswd
+// would overwrite the others' (a real CI failure). The server can be killed (with every
 // session process it forked, which is what cuts a transfer) and restarted on the same port with
 // the same host key.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -10,13 +12,15 @@ import path from 'node:path';
 import { freePort } from './control-plane.js';
 
 export const SFTP_TEST_USER = 'almasftp';
+/** The test account's password, the same for every server (see the header). */
+export const SFTP_TEST_PASSWORD = 'correct horse battery';
 const SSHD = '/usr/sbin/sshd';
 
 export interface SshdOptions {
   /** Working directory for keys, config and logs (created). */
   dir: string;
-  /** Password set for the test account (PasswordAuthentication is on only when given). */
-  password?: string;
+  /** Turns PasswordAuthentication on; the password is SFTP_TEST_PASSWORD. */
+  passwordLogin?: boolean;
   port?: number;
   /** Address to listen on; default 127.0.0.1 (the real node's pods use the bridge host address). */
   listenAddress?: string;
@@ -45,8 +49,8 @@ function requireBinary(file: string, hint: string): void {
   if (!existsSync(file)) throw new Error(`${file} not found: ${hint}`);
 }
 
-/** Creates the dedicated local account once (needs root); sets its password each time. */
-function ensureTestUser(password: string | undefined): void {
+/** Creates the dedicated local account once (needs root) with the shared password. */
+function ensureTestUser(): void {
   if (process.getuid?.() !== 0) throw new Error('the sshd harness needs root to create its test account');
   try {
     execFileSync('id', [SFTP_TEST_USER], { stdio: 'ignore' });
@@ -54,8 +58,7 @@ function ensureTestUser(password: string | undefined): void {
     execFileSync('useradd', ['--system', '--create-home', '--shell', '/bin/sh', SFTP_TEST_USER]);
   }
   // A locked account ("!" in shadow) cannot log in even with a key; give it a password always.
-  const pw = password ?? `key-only-${process.pid}-${Date.now()}`;
-  execFileSync('chpasswd', { input: `${SFTP_TEST_USER}:${pw}\n` });
+  execFileSync('chpasswd', { input: `${SFTP_TEST_USER}:${SFTP_TEST_PASSWORD}\n` });
 }
 
 export { freePort };
@@ -122,7 +125,7 @@ export async function startSshd(options: SshdOptions): Promise<SshdServer> {
   requireBinary('/usr/bin/ssh-keygen', 'apt-get install openssh-client');
   mkdirSync(options.dir, { recursive: true });
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  ensureTestUser(options.password);
+  ensureTestUser();
   const hostKey = path.join(options.dir, 'host_ed25519');
   const clientKey = path.join(options.dir, 'client_ed25519');
   for (const key of [hostKey, clientKey]) {
@@ -145,7 +148,7 @@ export async function startSshd(options: SshdOptions): Promise<SshdServer> {
       `AuthorizedKeysFile ${authorizedKeys}`,
       'StrictModes no',
       'UsePAM no',
-      `PasswordAuthentication ${options.password ? 'yes' : 'no'}`,
+      `PasswordAuthentication ${options.passwordLogin ? 'yes' : 'no'}`,
       'KbdInteractiveAuthentication no',
       'PubkeyAuthentication yes',
       `AllowUsers ${SFTP_TEST_USER}`,
@@ -192,7 +195,7 @@ export async function startSshd(options: SshdOptions): Promise<SshdServer> {
     host,
     port,
     user: SFTP_TEST_USER,
-    password: options.password,
+    password: options.passwordLogin ? SFTP_TEST_PASSWORD : undefined,
     clientPrivateKey: readFileSync(clientKey, 'utf8'),
     knownHostsLine,
     fingerprint,

@@ -1,5 +1,6 @@
 // How a step's live progress record (src/steps/progress-record.ts) shows in status: the record in
 // status.steps.<step>.progress, the overall percent and the progress message. Pure.
+import { isDeepStrictEqual } from 'node:util';
 import type { AlmaRestoreStatus, Phase, StepProgress } from '../api/types.js';
 import type { StepName } from '../steps/result.js';
 import { overallProgress } from './phases.js';
@@ -15,7 +16,9 @@ export function liveProgressChanges(
   record: StepProgress | undefined,
 ): Partial<AlmaRestoreStatus> | undefined {
   const current = status.steps?.[step];
-  if (!record || !current || current.progress?.time === record.time) return undefined;
+  // The whole record, not its time: times have whole seconds, and two records in one second
+  // (waiting, then transferring) are two different things to show.
+  if (!record || !current || isDeepStrictEqual(current.progress, record)) return undefined;
   const changes: Partial<AlmaRestoreStatus> = {
     steps: { ...status.steps, [step]: { ...current, progress: record } },
     progressMessage: `${phase}: ${record.message}`,

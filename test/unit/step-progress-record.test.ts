@@ -110,4 +110,14 @@ describe('step progress records', () => {
     const shown = { ...status, steps: changes.steps };
     assert.equal(liveProgressChanges(shown, 'Importing', 'import', record), undefined);
   });
+
+  it('shows a new record of the same second (times have whole seconds)', () => {
+    const waiting = { time: '2026-12-01T20:00:00Z', stage: 'WaitingForDelivery', message: 'waiting' };
+    const moving = { time: '2026-12-01T20:00:00Z', stage: 'Transferring', message: '3 of 10 GiB' };
+    const status = { steps: { fetch: { phase: 'Running' as const, attempt: 1, progress: waiting } } };
+    assert.deepEqual(
+      liveProgressChanges(status, 'Fetching', 'fetch', moving)?.steps?.fetch?.progress,
+      moving,
+    );
+  });
 });

@@ -1,7 +1,12 @@
 // Builds the StepConfig (src/steps/config.ts) that every step Job reads, from a resolved
 // AlmaRestore and its sizing plan. No secret inside: only the paths where the Job builder mounts
 // the Secrets (SECRET_DIRS). Pure.
-import { SECRETS_ROOT, STAGING_MOUNT, type InventoryBaseline, type StepConfig } from '../steps/config.js';
+import {
+  SECRETS_ROOT,
+  STAGING_MOUNT,
+  type InventoryBaseline,
+  type StepConfig,
+} from '../contract/step-config.js';
 import { databaseName } from '../resources/names.js';
 import type { ResolvedAlmaRestore } from './defaults.js';
 import { parseDurationSeconds } from './duration.js';

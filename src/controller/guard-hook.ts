@@ -14,7 +14,7 @@ import type { DictionarySession } from '../oracle/dictionary.js';
 import { openDictionary } from '../oracle/dictionary-oracledb.js';
 import { databaseDataClaimName } from '../resources/names.js';
 import type { Metrics } from '../runtime/metrics.js';
-import { institutionLayout, type StepConfig } from '../steps/config.js';
+import { institutionLayout, type StepConfig } from '../contract/step-config.js';
 import type { DesiredState } from './desired.js';
 import type { TablespaceGuardHook } from './reconciler.js';
 import { TablespaceGuard } from './tablespace-guard.js';

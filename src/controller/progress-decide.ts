@@ -2,7 +2,7 @@
 // status.steps.<step>.progress, the overall percent and the progress message. Pure.
 import { isDeepStrictEqual } from 'node:util';
 import type { AlmaRestoreStatus, Phase, StepProgress } from '../api/types.js';
-import type { StepName } from '../steps/result.js';
+import type { StepName } from '../contract/result.js';
 import { overallProgress } from './phases.js';
 
 /** How often a running step's progress is read (one log tail through the API server). */

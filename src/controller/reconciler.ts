@@ -16,7 +16,7 @@ import type { Logger } from '../logging.js';
 import type { Metrics } from '../runtime/metrics.js';
 import { forgetStepMetrics, recordFetchResult, recordImportProgress } from './step-metrics.js';
 import type { RunningInformer } from '../runtime/informers.js';
-import { decodeTerminationMessage, type StepName, type StepResult } from '../steps/result.js';
+import { decodeTerminationMessage, type StepName, type StepResult } from '../contract/result.js';
 import { errorMessage } from '../errors.js';
 import type { EventRecorder } from './events.js';
 import {

@@ -3,7 +3,7 @@
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { ResolvedAlmaRestore } from '../api/defaults.js';
 import { MANAGED_ADMIN_USER } from '../api/stepConfig.js';
-import type { StepConfig } from '../steps/config.js';
+import type { StepConfig } from '../contract/step-config.js';
 import { ownedMetadata } from './meta.js';
 import { configMapName } from './names.js';
 

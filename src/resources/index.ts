@@ -4,7 +4,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ResolvedAlmaRestore } from '../api/defaults.js';
 import { buildStepConfig } from '../api/stepConfig.js';
 import type { SizingPlan } from '../api/types.js';
-import { STEP_NAMES, type StepName } from '../steps/result.js';
+import { STEP_NAMES, type StepName } from '../contract/result.js';
 import { buildStepConfigMap } from './configmap.js';
 import { buildDatabaseService, buildDatabaseStatefulSet } from './database.js';
 import { buildStepJob } from './job.js';

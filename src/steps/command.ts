@@ -4,8 +4,9 @@
 // reason and message instead of "the step's result is not JSON".
 import { UserFacingError, EXIT } from '../errors.js';
 import { createLogger, type Logger } from '../logging.js';
-import { loadStepConfig, stepReportDir, type StepConfig } from './config.js';
-import { failedStepResult, publishStepResult, type StepName, type StepResult } from './result.js';
+import { loadStepConfig, stepReportDir, type StepConfig } from '../contract/step-config.js';
+import { failedStepResult, type StepName, type StepResult } from '../contract/result.js';
+import { publishStepResult } from './publish.js';
 
 /** The step ran and its result is Failed (the result says why). */
 const STEP_FAILED_EXIT = 1;

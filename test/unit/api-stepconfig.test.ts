@@ -7,7 +7,7 @@ import {
   connectString,
 } from '../../src/api/stepConfig.js';
 import { planSizing } from '../../src/api/sizing.js';
-import { institutionLayout } from '../../src/steps/config.js';
+import { institutionLayout } from '../../src/contract/step-config.js';
 import { existingSpec, minimalSpec, resolved } from './api-fixtures.js';
 
 describe('buildStepConfig', () => {

@@ -5,15 +5,17 @@ import { Command, Option } from 'commander';
 import { UserFacingError, errorMessage } from '../../errors.js';
 import { createLogger, type Logger } from '../../logging.js';
 import { configOption, durationOption, terminationLogOption } from '../options.js';
-import { failedStepResult, publishStepResult, type StepResult } from '../result.js';
-import { FETCH_EXIT } from './exit-codes.js';
+import { failedStepResult, type StepResult } from '../../contract/result.js';
+import { publishStepResult } from '../publish.js';
+import { FETCH_EXIT } from '../../contract/exit-codes.js';
+import type { FetchSummary } from '../../contract/summaries.js';
 import { loadFetchSettings, type FetchFlags, type FetchSettings } from './options.js';
 import { emptyReport, runFetch, type FetchDeps, type FetchReport } from './run.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** A small summary for the termination message (< 4 KiB); the report file has everything. */
-export function summarise(report: FetchReport): Record<string, unknown> {
+export function summarise(report: FetchReport): FetchSummary {
   return {
     bytesTransferred: report.bytesTransferred,
     durationSeconds: Math.round(report.durationSeconds),

@@ -6,13 +6,19 @@
 import { Command, Option } from 'commander';
 import { UserFacingError, errorMessage } from '../../errors.js';
 import { createLogger, type Logger } from '../../logging.js';
-import { DEFAULT_CONFIG_PATH, loadStepConfig, stepReportDir, type StepConfig } from '../config.js';
-import { failedStepResult, publishStepResult, type StepResult } from '../result.js';
+import {
+  DEFAULT_CONFIG_PATH,
+  loadStepConfig,
+  stepReportDir,
+  type StepConfig,
+} from '../../contract/step-config.js';
+import { failedStepResult, type StepResult } from '../../contract/result.js';
+import { publishStepResult } from '../publish.js';
 import { openConnection, readDatabaseCredentials } from '../../oracle/connection.js';
 import { DataPumpApiEngine, type ImportEngine } from '../../oracle/datapump-api.js';
 import { ImpdpEngine } from '../../oracle/datapump-impdp.js';
 import { OracleDataPumpSession } from '../../oracle/datapump-session.js';
-import { IMPORT_EXIT } from './exit-codes.js';
+import { IMPORT_EXIT } from '../../contract/exit-codes.js';
 import { configOption, durationOption, parseDurationFlag, terminationLogOption } from '../options.js';
 import { runImport } from './runner.js';
 

@@ -1,6 +1,6 @@
 // Progress lines for `kubectl logs`: percent, bytes of total, current object, rows and an ETA,
 // computed from what the engine last saw. Pure; the runner decides when to print.
-import type { ProgressReport } from '../progress-record.js';
+import type { ProgressReport } from '../../contract/progress-record.js';
 
 export interface ProgressSnapshot {
   state: string;

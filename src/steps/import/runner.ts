@@ -5,9 +5,9 @@ import { readdir } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from '../../logging.js';
-import type { StepConfig, InstitutionConfig } from '../config.js';
-import { institutionLayout } from '../config.js';
-import type { StepOutcome, StepResult } from '../result.js';
+import type { StepConfig, InstitutionConfig } from '../../contract/step-config.js';
+import { institutionLayout } from '../../contract/step-config.js';
+import type { StepOutcome, StepResult } from '../../contract/result.js';
 import { UserFacingError, errorMessage } from '../../errors.js';
 import { parseParfile } from '../../oracle/parfile.js';
 import type {
@@ -20,11 +20,12 @@ import { JOB_GONE } from '../../oracle/datapump-api.js';
 import { DataPumpBusyError, DataPumpStartError } from '../../oracle/datapump.js';
 import type { ClassifiedError, LogVerdict } from '../../oracle/datapump-log.js';
 import { judgeLog, parseDataPumpLog } from '../../oracle/datapump-log.js';
-import type { ImportPlan } from './plan.js';
-import { buildImportPlan, planAsParfileLines } from './plan.js';
-import { progressFields } from '../progress-record.js';
+import type { ImportPlan } from '../../oracle/import-plan.js';
+import { buildImportPlan } from './plan.js';
+import { planAsParfileLines } from '../../oracle/import-plan.js';
+import { progressFields } from '../../contract/progress-record.js';
 import { ProgressTracker, importProgressReport } from './progress.js';
-import { IMPORT_EXIT } from './exit-codes.js';
+import { IMPORT_EXIT } from '../../contract/exit-codes.js';
 import type { JobRecord } from './job-record.js';
 import {
   jobRecordPath,

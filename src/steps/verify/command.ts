@@ -6,7 +6,7 @@ import { openDictionary } from '../../oracle/dictionary-oracledb.js';
 import { openInventory } from '../../oracle/inventory-oracledb.js';
 import { runStepCommand, type StepCommandOptions } from '../command.js';
 import { configOption, terminationLogOption } from '../options.js';
-import { readSecretFile } from '../config.js';
+import { readSecretFile } from '../../contract/step-config.js';
 import { runVerify } from './run.js';
 
 export function verifyCommand(opts: StepCommandOptions, log?: Logger): Promise<number> {

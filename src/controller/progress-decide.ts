@@ -1,4 +1,4 @@
-// How a step's live progress record (src/steps/progress-record.ts) shows in status: the record in
+// How a step's live progress record (src/contract/progress-record.ts) shows in status: the record in
 // status.steps.<step>.progress, the overall percent and the progress message. Pure.
 import { isDeepStrictEqual } from 'node:util';
 import type { AlmaRestoreStatus, Phase, StepProgress } from '../api/types.js';

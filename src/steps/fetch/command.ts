@@ -1,6 +1,6 @@
 // `alma-restore fetch`: the fetch Job's entry point, also usable by hand on a server. Reads the
 // StepConfig, lets flags override it, runs the fetch and ends with a StepResult (termination
-// message + report file) and a documented exit code (see exit-codes.ts and docs/fetch.md).
+// message + report file) and a documented exit code (see contract/exit-codes.ts and docs/fetch.md).
 import { Command, Option } from 'commander';
 import { UserFacingError, errorMessage } from '../../errors.js';
 import { createLogger, type Logger } from '../../logging.js';

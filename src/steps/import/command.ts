@@ -1,6 +1,6 @@
 // `alma-restore import`: the import Job's entry point, also usable by hand. Reads the StepConfig,
 // runs (or resumes) the Data Pump import of every institution in order, and ends with a
-// StepResult (termination message + report file) and a documented exit code (exit-codes.ts,
+// StepResult (termination message + report file) and a documented exit code (contract/exit-codes.ts,
 // docs/import.md). SIGTERM stops watching (at the latest when the current GET_STATUS wait ends);
 // the Data Pump job itself keeps running in the database and the next run attaches to it.
 import { Command, Option } from 'commander';

@@ -92,7 +92,7 @@ export class ProgressTracker {
 }
 
 /**
- * The live progress record for the controller (src/steps/progress-record.ts): the share of the
+ * The live progress record for the controller (src/contract/progress-record.ts): the share of the
  * whole step, and an ETA for all of it, the institutions still to come weighted by their bib
  * records at the current job's rate. Pure.
  */

@@ -36,6 +36,7 @@ import {
   writeJobRecord,
 } from './job-record.js';
 import { decideGone, recordMatches } from './resume-decide.js';
+import { importExitCode } from './exit-reasons.js';
 
 export interface RunImportOptions {
   config: StepConfig;
@@ -119,33 +120,6 @@ async function planFor(config: StepConfig, inst: InstitutionConfig): Promise<Imp
     institution: inst,
     availableFiles: files,
   });
-}
-
-function exitCodeFor(r: InstitutionReport): number {
-  if (r.outcome !== 'Failed') return IMPORT_EXIT.ok;
-  switch (r.reason) {
-    case 'ImportCompletedWithErrors':
-      return IMPORT_EXIT.completedWithErrors;
-    case 'ImportStartFailed':
-      return IMPORT_EXIT.startFailed;
-    case 'DatabaseUnreachable':
-    case 'DatabaseCredentialsMissing':
-      return IMPORT_EXIT.database;
-    case 'ImportStoppedFatal':
-    case 'ImportStopped':
-    case 'ImportStopping':
-    case 'ImportVanished':
-    case 'ImportIncomplete':
-    case 'ImportInterrupted':
-      return IMPORT_EXIT.stopped;
-    default:
-      return r.reason.startsWith('Parfile') ||
-        r.reason === 'StagingUnsafe' ||
-        r.reason.startsWith('DumpFiles') ||
-        r.reason.startsWith('Config')
-        ? IMPORT_EXIT.usage
-        : IMPORT_EXIT.internal;
-  }
 }
 
 export async function runImport(options: RunImportOptions): Promise<ImportRun> {
@@ -400,6 +374,7 @@ function summarize(engine: string, fresh: boolean, reports: InstitutionReport[])
   if (reports.length === 0) {
     Object.assign(result, { outcome: 'Failed', reason: 'ConfigInvalid' });
   }
-  const exitCode = reports.length === 0 ? IMPORT_EXIT.usage : failed ? exitCodeFor(failed) : IMPORT_EXIT.ok;
+  const exitCode =
+    reports.length === 0 ? IMPORT_EXIT.usage : failed ? importExitCode(failed.reason) : IMPORT_EXIT.ok;
   return { result, report: { engine, fresh, institutions: reports }, exitCode };
 }

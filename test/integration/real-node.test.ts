@@ -14,7 +14,7 @@ import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
-import { KUBERNETES_SERVICE_IP, waitFor } from '../support/control-plane.js';
+import { KUBERNETES_SERVICE_IP, waitFor, waitForValue } from '../support/control-plane.js';
 import {
   startRealCluster,
   realNodeLeftovers,
@@ -118,6 +118,7 @@ describe('real node: the product as a cluster runs it', () => {
   let delivery: CachedDelivery;
   let core: k8s.CoreV1Api;
   let batch: k8s.BatchV1Api;
+  let apps: k8s.AppsV1Api;
 
   const apply = (doc: object | object[], ns?: string) =>
     kubectl(
@@ -139,6 +140,7 @@ describe('real node: the product as a cluster runs it', () => {
     kubeconfig = cluster.cp.kubeconfigPath;
     core = cluster.cp.kubeConfig.makeApiClient(k8s.CoreV1Api);
     batch = cluster.cp.kubeConfig.makeApiClient(k8s.BatchV1Api);
+    apps = cluster.cp.kubeConfig.makeApiClient(k8s.AppsV1Api);
     t = Date.now();
     delivery = cachedDelivery('e2e', CUSTOMER, INSTITUTION, 4, GIB / 2);
     figures['delivery (cached after the first run)'] = seconds(t);
@@ -575,4 +577,67 @@ describe('real node: the product as a cluster runs it', () => {
     figures['Unschedulable shown after'] = `${shown.seconds} s`;
     assert.match(shown.restore.status!.steps!.fetch!.message!, /Insufficient cpu/);
   });
+
+  it("starts the impdp engine's step in the database stand-in image, with Node and the app copied in by the init container", async () => {
+    const ns = 'impdp';
+    await restoreNamespace(ns);
+    const restore = managedRestore('imp') as unknown as AlmaRestore;
+    restore.metadata.namespace = ns;
+    restore.spec.import = { engine: 'impdp', impdpImage: images.oracle.ref };
+    const desired = buildDesiredState(restore, { runnerImage: images.app.ref });
+    // Not applied: the controller would stop at prepare (the stand-in is no database). The test
+    // creates what the import pod needs from the controller's own builders: its ConfigMap, the
+    // staging claim, and the database StatefulSet and Service (with RWO staging the step pod must
+    // run beside the database pod: without it the pod stays Unschedulable). No owner references:
+    // this AlmaRestore is not in the API server, and the garbage collector deletes what an absent
+    // owner owns (the ConfigMap went, and the pod waited on its mount).
+    const unowned = <T extends { metadata?: k8s.V1ObjectMeta }>(o: T): T => ({
+      ...o,
+      metadata: { ...o.metadata, ownerReferences: undefined },
+    });
+    const { configMap, stagingPvc, service, statefulSet } = desired.children;
+    await core.createNamespacedConfigMap({ namespace: ns, body: unowned(configMap) });
+    await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: unowned(stagingPvc!) });
+    await core.createNamespacedService({ namespace: ns, body: unowned(service!) });
+    await apps.createNamespacedStatefulSet({ namespace: ns, body: unowned(statefulSet!) });
+    const job = unowned(desired.stepJob('import', 1));
+    await batch.createNamespacedJob({ namespace: ns, body: job });
+    const t = Date.now();
+    const pod = await waitForValue(
+      'the impdp import pod to finish',
+      async () =>
+        (await core.listNamespacedPod({ namespace: ns, labelSelector: `job-name=${job.metadata!.name}` }))
+          .items[0],
+      (p) => p?.status?.phase === 'Succeeded' || p?.status?.phase === 'Failed',
+      { timeoutMs: 120_000, everyMs: 500, describe: describePod },
+    );
+    figures['impdp import pod (init copy, then the step in the stand-in image)'] = seconds(t);
+    const init = pod!.status!.initContainerStatuses![0]!;
+    assert.equal(init.name, 'install-runner');
+    assert.equal(init.image, images.app.ref, 'the init container runs the image built from the Dockerfile');
+    assert.equal(init.state?.terminated?.exitCode, 0, `install-runner: ${JSON.stringify(init.state)}`);
+    const main = pod!.status!.containerStatuses![0]!;
+    assert.equal(main.image, images.oracle.ref, 'the step ran in the database (stand-in) image');
+    const decoded = decodeTerminationMessage('import', main.state?.terminated?.message);
+    assert.ok(
+      decoded.ok,
+      `the copied Node ran the app and wrote a StepResult: ${JSON.stringify(main.state)}`,
+    );
+    // The import step itself ran (the impdp engine, as uid 54321): with nothing fetched it stops
+    // at the plan, before it would reach for a database.
+    assert.equal(decoded.result.reason, 'ParfileMissing', decoded.result.message);
+    assert.equal((decoded.result.summary as { engine?: string }).engine, 'impdp');
+  });
 });
+
+/** A pod's phase, container states and conditions, for a wait's time-out message. */
+function describePod(pod: k8s.V1Pod | undefined): string {
+  if (!pod) return 'no pod';
+  const states = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].map(
+    (c) => `${c.name}=${JSON.stringify(c.state)}`,
+  );
+  const conditions = (pod.status?.conditions ?? [])
+    .filter((c) => c.status !== 'True')
+    .map((c) => `${c.type}: ${c.reason ?? ''} ${c.message ?? ''}`);
+  return `${pod.metadata?.name} ${pod.status?.phase}; ${[...states, ...conditions].join('; ')}`;
+}

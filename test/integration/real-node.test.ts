@@ -19,6 +19,7 @@ import {
   startRealCluster,
   realNodeLeftovers,
   LOCAL_STORAGE_CLASS,
+  REAL_NODE_LOCK,
   type RealCluster,
 } from '../support/real-node.js';
 import {
@@ -67,24 +68,42 @@ describe('real node: removal after SIGKILL', () => {
     );
     const exited = new Promise<number | null>((r) => child.once('exit', r));
     let ready = false;
-    // A start that fails ends the wait at once, with the child's exit code.
+    // A start that fails ends the waits at once, with the child's exit code.
     const startFailed = exited.then((code) => {
       if (!ready)
         throw new Error(
           `real-node-main exited with ${code} before its cluster ran a pod (its output is above)`,
         );
     });
-    await Promise.race([
-      waitFor(
-        `the cluster of pid ${child.pid} to run a pod (state ${stateDir})`,
-        async () => existsSync(path.join(stateDir, 'ready')),
-        300_000,
-        500,
-      ),
-      startFailed,
-    ]);
-    ready = true;
-    const runDir = readFileSync(path.join(stateDir, 'run-dir'), 'utf8').trim();
+    let runDir: string;
+    try {
+      // First its turn on the machine's real-node lock (another run may hold it, as long as it
+      // runs), then its own start.
+      await Promise.race([
+        waitFor(
+          `the cluster of pid ${child.pid} to hold the real-node lock ${REAL_NODE_LOCK} (state ${stateDir})`,
+          async () => existsSync(path.join(stateDir, 'run-dir')),
+          20 * 60_000,
+          500,
+        ),
+        startFailed,
+      ]);
+      runDir = readFileSync(path.join(stateDir, 'run-dir'), 'utf8').trim();
+      await Promise.race([
+        waitFor(
+          `the cluster of pid ${child.pid} to run a pod (run dir ${runDir})`,
+          async () => existsSync(path.join(stateDir, 'ready')),
+          300_000,
+          500,
+        ),
+        startFailed,
+      ]);
+      ready = true;
+    } catch (err) {
+      // Not left running (its cleaner removes what it made).
+      child.kill('SIGTERM');
+      throw err;
+    }
     const before = await realNodeLeftovers(runDir);
     assert.ok(
       before.some((l) => l.startsWith('mount ')),

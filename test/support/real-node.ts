@@ -51,8 +51,10 @@ export interface RealClusterOptions {
   pauseImage: { archive: string; ref: string };
   /** Further OCI archives to import on every node. */
   images?: string[];
-  /** Start kube-controller-manager's controllers for Deployments, StatefulSets, PVs, ... */
+  /** Progress lines (bridge, control plane, ready). */
   log?: (line: string) => void;
+  /** Called once this run holds the machine's real-node lock (runs take turns), with its run directory. */
+  onLockHeld?: (runDir: string) => void;
 }
 
 export interface RealCluster {
@@ -300,6 +302,7 @@ export async function startRealCluster(opts: RealClusterOptions): Promise<RealCl
   const runDir = `/tmp/alma-rn-${id}`;
   mkdirSync(runDir, { recursive: true });
   await startCleaner(runDir);
+  opts.onLockHeld?.(runDir);
   const processes: ManagedProcess[] = [];
   let cp: ControlPlane | undefined;
   let dns: { stop(): Promise<void> } | undefined;

@@ -302,6 +302,7 @@ export async function startRealCluster(opts: RealClusterOptions): Promise<RealCl
   const runDir = `/tmp/alma-rn-${id}`;
   mkdirSync(runDir, { recursive: true });
   await startCleaner(runDir);
+  note(`holding the real-node lock; run directory ${runDir}`);
   opts.onLockHeld?.(runDir);
   const processes: ManagedProcess[] = [];
   let cp: ControlPlane | undefined;
@@ -436,6 +437,7 @@ export async function startRealCluster(opts: RealClusterOptions): Promise<RealCl
       );
       for (const archive of [opts.pauseImage.archive, ...(opts.images ?? [])])
         await importInto(sock, archive);
+      note(`containerd-${i} up, ${1 + (opts.images?.length ?? 0)} image(s) imported`);
       const nodeKubeconfig = await cp.mintUser(`system:node:${name}`, ['system:nodes', 'system:masters']);
       const port = await freePort();
       const healthzPort = await freePort();
@@ -470,6 +472,7 @@ export async function startRealCluster(opts: RealClusterOptions): Promise<RealCl
         }),
       );
       nodes.push(name);
+      note(`kubelet-${i} healthy`);
     }
 
     // kube-proxy: one for the machine (all nodes share its network namespace and iptables).
@@ -505,6 +508,7 @@ export async function startRealCluster(opts: RealClusterOptions): Promise<RealCl
       }),
     );
 
+    note('kube-proxy healthy');
     const core = cp.kubeConfig.makeApiClient(k8s.CoreV1Api);
     for (const name of nodes) {
       let last = '';

@@ -6,6 +6,7 @@
 # Dockerfile (scripts/build-image.sh) and loaded into containerd.
 #
 #   bash scripts/local-cluster.sh up       start it (or say where the running one is); prints the kubeconfig
+#   bash scripts/local-cluster.sh load     rebuild the operator image from this checkout and load it on the node
 #   bash scripts/local-cluster.sh down     remove everything it made (processes, mounts, bridge, iptables chains)
 #   bash scripts/local-cluster.sh status
 #
@@ -19,17 +20,30 @@ mkdir -p "$STATE"
 
 running() { [ -f "$STATE/pid" ] && kill -0 "$(cat "$STATE/pid")" 2>/dev/null; }
 
-print_usage_hint() {
-  local app ref repo tag
-  app=$(awk -F'\t' '$1 == "app" { print $2 }' "$STATE/images")
+app_ref() { awk -F'\t' '$1 == "app" { print $2 }' "$STATE/images"; }
+
+# helm from PATH, else the one scripts/build-test-binaries.sh built (recorded by `up`).
+helm_cmd() { command -v helm 2>/dev/null || cat "$STATE/helm" 2>/dev/null || echo helm; }
+
+print_helm_line() {
+  local app repo tag
+  app=$(app_ref)
   repo=${app%:*}; tag=${app##*:}
+  cat <<MSG
+  $(helm_cmd) upgrade --install alma-restore-operator charts/alma-restore-operator --namespace alma-restore-system \\
+    --set image.repository=$repo --set image.tag=$tag --set image.pullPolicy=Never
+MSG
+}
+
+print_usage_hint() {
   cat <<MSG
 Cluster ready. Use it with:
   export KUBECONFIG=$STATE/kubeconfig
   kubectl get nodes
-Install the operator (the image is already loaded on the node):
-  helm install alma-restore-operator charts/alma-restore-operator --namespace alma-restore-system --create-namespace \\
-    --set image.repository=$repo --set image.tag=$tag --set image.pullPolicy=Never
+Install the operator (its image, built from this checkout's Dockerfile, is already on the node):
+  kubectl apply -f manifests/namespace.yaml
+$(print_helm_line)
+After a code change: bash scripts/local-cluster.sh load (rebuilds, loads, prints the helm line).
 Staging and database claims bind to the local PersistentVolumes of StorageClass alma-local
 (spec.storage.storageClassName: alma-local). Remove everything: bash scripts/local-cluster.sh down
 MSG
@@ -55,6 +69,20 @@ case "${1:-}" in
     echo "local-cluster: up in $(cat "$STATE/ready")" >&2
     print_usage_hint
     ;;
+  load)
+    running && [ -f "$STATE/ready" ] || { echo "local-cluster: not running: bash scripts/local-cluster.sh up" >&2; exit 1; }
+    cd "$REPO"
+    line=$(bash scripts/build-image.sh app | grep $'^IMAGE\tapp\t')
+    ref=$(cut -f3 <<<"$line"); archive=$(cut -f4 <<<"$line")
+    run_dir=$(cat "$STATE/run-dir")
+    for sock in "$run_dir"/n*/containerd.sock; do
+      ctr --address "$sock" -n k8s.io images import "$archive" >/dev/null
+    done
+    awk -F'\t' -v ref="$ref" -v archive="$archive" 'BEGIN { OFS = "\t" } $1 == "app" { $2 = ref; $3 = archive } { print }' \
+      "$STATE/images" >"$STATE/images.new" && mv "$STATE/images.new" "$STATE/images"
+    echo "local-cluster: loaded $ref; install or upgrade the operator with it:" >&2
+    print_helm_line
+    ;;
   down)
     if ! running; then echo "local-cluster: not running"; exit 0; fi
     pid=$(cat "$STATE/pid")
@@ -69,7 +97,7 @@ case "${1:-}" in
     if running && [ -f "$STATE/ready" ]; then print_usage_hint; elif running; then echo "starting"; else echo "not running"; exit 1; fi
     ;;
   *)
-    echo "usage: bash scripts/local-cluster.sh up|down|status" >&2
+    echo "usage: bash scripts/local-cluster.sh up|load|down|status" >&2
     exit 2
     ;;
 esac

@@ -21,7 +21,8 @@ export const RUNNER_APP = '/app';
 export const RUNNER_COPY_DIR = '/opt/alma-runner';
 
 const CONFIG_DIR = DEFAULT_CONFIG_PATH.slice(0, DEFAULT_CONFIG_PATH.lastIndexOf('/'));
-const STEP_RESOURCES = { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } };
+/** A fresh object per container: a Job is the caller's to change, and must not change the next one. */
+const stepResources = () => ({ requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } });
 
 type SecretPurpose = keyof typeof SECRET_DIRS;
 
@@ -148,7 +149,7 @@ export function buildStepJob(restore: ResolvedAlmaRestore, step: StepName, attem
     image: impdp ? spec.import.impdpImage! : spec.steps.runnerImage,
     imagePullPolicy: 'IfNotPresent',
     args,
-    resources: STEP_RESOURCES,
+    resources: stepResources(),
     // The controller reads the StepResult from here; if the runner dies before writing it,
     // the last log lines are there instead (and decode as "malformed", not as a hang).
     terminationMessagePolicy: 'FallbackToLogsOnError',
@@ -174,7 +175,7 @@ export function buildStepJob(restore: ResolvedAlmaRestore, step: StepName, attem
           `fs.cpSync('${RUNNER_NODE}', '${RUNNER_COPY_DIR}/nodejs', { recursive: true });` +
           `fs.cpSync('${RUNNER_APP}', '${RUNNER_COPY_DIR}/app', { recursive: true });`,
       ],
-      resources: STEP_RESOURCES,
+      resources: stepResources(),
       securityContext: containerSecurity(true),
       volumeMounts: [{ name: 'runner', mountPath: RUNNER_COPY_DIR }],
     });

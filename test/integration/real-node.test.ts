@@ -11,14 +11,15 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
-import { KUBERNETES_SERVICE_IP, waitFor } from '../support/control-plane.js';
+import { KUBERNETES_SERVICE_IP, waitFor, waitForValue } from '../support/control-plane.js';
 import {
   startRealCluster,
   realNodeLeftovers,
   LOCAL_STORAGE_CLASS,
+  REAL_NODE_LOCK,
   type RealCluster,
 } from '../support/real-node.js';
 import {
@@ -43,7 +44,7 @@ const INSTITUTION = '3978';
 const SFTP_PASSWORD = SFTP_TEST_PASSWORD;
 const GIB = 1 << 30;
 /** --pod-blocked-timeout of the chart's controller in this suite. */
-const BLOCKED_TIMEOUT_S = 60;
+const BLOCKED_TIMEOUT_S = 30;
 const SYSTEM_NS = 'alma-restore-system';
 
 const figures: Record<string, string> = {};
@@ -67,24 +68,42 @@ describe('real node: removal after SIGKILL', () => {
     );
     const exited = new Promise<number | null>((r) => child.once('exit', r));
     let ready = false;
-    // A start that fails ends the wait at once, with the child's exit code.
+    // A start that fails ends the waits at once, with the child's exit code.
     const startFailed = exited.then((code) => {
       if (!ready)
         throw new Error(
           `real-node-main exited with ${code} before its cluster ran a pod (its output is above)`,
         );
     });
-    await Promise.race([
-      waitFor(
-        `the cluster of pid ${child.pid} to run a pod (state ${stateDir})`,
-        async () => existsSync(path.join(stateDir, 'ready')),
-        300_000,
-        500,
-      ),
-      startFailed,
-    ]);
-    ready = true;
-    const runDir = readFileSync(path.join(stateDir, 'run-dir'), 'utf8').trim();
+    let runDir: string;
+    try {
+      // First its turn on the machine's real-node lock (another run may hold it, as long as it
+      // runs), then its own start.
+      await Promise.race([
+        waitFor(
+          `the cluster of pid ${child.pid} to hold the real-node lock ${REAL_NODE_LOCK} (state ${stateDir})`,
+          async () => existsSync(path.join(stateDir, 'run-dir')),
+          20 * 60_000,
+          500,
+        ),
+        startFailed,
+      ]);
+      runDir = readFileSync(path.join(stateDir, 'run-dir'), 'utf8').trim();
+      await Promise.race([
+        waitFor(
+          `the cluster of pid ${child.pid} to run a pod (run dir ${runDir})`,
+          async () => existsSync(path.join(stateDir, 'ready')),
+          300_000,
+          500,
+        ),
+        startFailed,
+      ]);
+      ready = true;
+    } catch (err) {
+      // Not left running (its cleaner removes what it made).
+      child.kill('SIGTERM');
+      throw err;
+    }
     const before = await realNodeLeftovers(runDir);
     assert.ok(
       before.some((l) => l.startsWith('mount ')),
@@ -118,6 +137,7 @@ describe('real node: the product as a cluster runs it', () => {
   let delivery: CachedDelivery;
   let core: k8s.CoreV1Api;
   let batch: k8s.BatchV1Api;
+  let apps: k8s.AppsV1Api;
 
   const apply = (doc: object | object[], ns?: string) =>
     kubectl(
@@ -131,14 +151,17 @@ describe('real node: the product as a cluster runs it', () => {
     images = await buildImages();
     figures['images (build-image.sh all)'] = seconds(t);
     t = Date.now();
+    const clusterStart = Date.now();
     cluster = await startRealCluster({
       pauseImage: images.pause,
       images: [images.app.archive, images.oracle.archive],
+      log: (line) => console.log(`real node +${seconds(clusterStart)}: ${line}`),
     });
     figures['real node start (control plane, containerd, kubelet, kube-proxy, images imported)'] = seconds(t);
     kubeconfig = cluster.cp.kubeconfigPath;
     core = cluster.cp.kubeConfig.makeApiClient(k8s.CoreV1Api);
     batch = cluster.cp.kubeConfig.makeApiClient(k8s.BatchV1Api);
+    apps = cluster.cp.kubeConfig.makeApiClient(k8s.AppsV1Api);
     t = Date.now();
     delivery = cachedDelivery('e2e', CUSTOMER, INSTITUTION, 4, GIB / 2);
     figures['delivery (cached after the first run)'] = seconds(t);
@@ -160,6 +183,8 @@ describe('real node: the product as a cluster runs it', () => {
       `--set=image.tag=${tag}`,
       '--set=image.pullPolicy=Never',
       `--set=controller.podBlockedTimeout=${BLOCKED_TIMEOUT_S}s`,
+      // The side-by-side tests' restores run at once, not queued two at a time.
+      '--set=controller.maxConcurrentRestores=8',
       '--set=controller.logLevel=debug',
       // One replica: the SIGKILL test kills "the" controller; leader election stays on (the chart's default).
       '--set=replicaCount=1',
@@ -181,28 +206,23 @@ describe('real node: the product as a cluster runs it', () => {
     );
   });
 
-  // The node has 2 CPUs: each test's pods (database stand-in, steps) go with its namespace.
-  const namespaces: string[] = [];
-  afterEach(async () => {
-    for (const ns of namespaces.splice(0)) {
-      await core.deleteNamespace({ name: ns }).catch(() => undefined);
-      // Gone, with its pods: the next test's pods must fit (a pod found unschedulable waits for
-      // the scheduler's next retry, minutes later).
-      await waitFor(
-        `namespace ${ns} to be deleted`,
-        async () => {
-          try {
-            await core.readNamespace({ name: ns });
-            return false;
-          } catch (err) {
-            return (err as { code?: number }).code === 404;
-          }
-        },
-        180_000,
-        1000,
-      );
-    }
-  });
+  /** Deletes a test's namespace and waits until it is gone, with its pods and claims. */
+  async function removeNamespace(ns: string) {
+    await core.deleteNamespace({ name: ns }).catch(() => undefined);
+    await waitFor(
+      `namespace ${ns} to be deleted`,
+      async () => {
+        try {
+          await core.readNamespace({ name: ns });
+          return false;
+        } catch (err) {
+          return (err as { code?: number }).code === 404;
+        }
+      },
+      180_000,
+      1000,
+    );
+  }
 
   async function controllerPod(): Promise<k8s.V1Pod> {
     const pods = await core.listNamespacedPod({
@@ -213,10 +233,13 @@ describe('real node: the product as a cluster runs it', () => {
     return pods.items[0]!;
   }
 
-  /** A namespace with the Secrets a restore names (SFTP for the test's sshd) and two local PVs. */
-  async function restoreNamespace(name: string) {
+  /**
+   * A namespace with the Secrets a restore names (SFTP for the test's sshd) and two local PVs;
+   * removed when the test ends (the node has 2 CPUs: its pods go with it).
+   */
+  async function restoreNamespace(t: TestContext, name: string) {
     await kubectl(kubeconfig, ['create', 'namespace', name]);
-    namespaces.push(name);
+    t.after(() => removeNamespace(name));
     await apply(
       [
         {
@@ -343,13 +366,13 @@ describe('real node: the product as a cluster runs it', () => {
     assert.match(logs, /controller started/);
   });
 
-  it('fetches 2 GiB into a real PV in the Dockerfile image, survives a SIGKILLed controller, lets the database stand-in read it, and fails prepare DatabaseUnreachable', async () => {
+  it('fetches 2 GiB into a real PV in the Dockerfile image, survives a SIGKILLed controller, lets the database stand-in read it, and fails prepare DatabaseUnreachable', async (t) => {
     const ns = 'library';
-    const restores = await restoreNamespace(ns);
+    const restores = await restoreNamespace(t, ns);
     await apply(managedRestore('q3'), ns);
-    let t = Date.now();
+    let since = Date.now();
     await restores.waitForPhase('q3', 'Fetching', 240_000);
-    figures['Pending -> Fetching (PVs bound, stand-in database Ready)'] = seconds(t);
+    figures['Pending -> Fetching (PVs bound, stand-in database Ready)'] = seconds(since);
 
     // The fetch pod runs; SIGKILL the controller's process while it does.
     let fetchPod: k8s.V1Pod | undefined;
@@ -466,9 +489,9 @@ describe('real node: the product as a cluster runs it', () => {
       '{"stringData":{"password":"Adm1n-pw-2026"}}',
     ]);
 
-    t = Date.now();
+    since = Date.now();
     const failed = await restores.waitForPhase('q3', 'Failed', 300_000);
-    figures['prepare (mount retried by the kubelet, then DatabaseUnreachable)'] = seconds(t);
+    figures['prepare (mount retried by the kubelet, then DatabaseUnreachable)'] = seconds(since);
     assert.equal(failed.status?.failedStep, 'prepare');
     assert.equal(
       failed.status?.steps?.prepare?.reason,
@@ -481,98 +504,170 @@ describe('real node: the product as a cluster runs it', () => {
     assert.ok((await warnings(ns, 'q3')).some((e) => e.startsWith('DatabaseUnreachable: prepare: ')));
   });
 
-  it('shows a step pod whose image is missing within 30 s and fails the step with the reason after the timeout', async () => {
-    const ns = 'blocker-image';
-    const restores = await restoreNamespace(ns);
-    await apply(managedRestore('noimg', { runnerImage: 'localhost/alma-restore-operator:not-loaded' }), ns);
-    await restores.waitForPhase('noimg', 'Fetching', 240_000);
-    const shown = await blockerShown(
-      restores,
-      'noimg',
-      ['ErrImagePull', 'ImagePullBackOff'],
-      (r) => r.status?.steps?.fetch?.message,
-    );
-    figures['missing image shown after'] = `${shown.seconds} s`;
-    const failed = await restores.waitForPhase('noimg', 'Failed', (BLOCKED_TIMEOUT_S + 60) * 1000);
-    assert.match(failed.status!.steps!.fetch!.reason!, /^(ErrImagePull|ImagePullBackOff)$/);
-    assert.match(failed.status!.steps!.fetch!.message!, /not-loaded/);
-  });
-
-  it('shows the managed database pod that cannot pull its image within 30 s', async () => {
-    const ns = 'blocker-db';
-    const restores = await restoreNamespace(ns);
-    // A pull Secret of the right type, so Planning (which refuses a missing or Opaque one, see
-    // controller-planning.test.ts) lets the restore on; the image itself is not there to pull.
-    await core.createNamespacedSecret({
-      namespace: ns,
-      body: {
-        metadata: { name: 'oracle-registry' },
-        type: 'kubernetes.io/dockerconfigjson',
-        stringData: { '.dockerconfigjson': JSON.stringify({ auths: {} }) },
-      },
+  // Independent restores (each in its namespace, with its own stand-in database), run side by
+  // side: their waits (the database's startup probe, the blocker grace, namespace removal) overlap.
+  describe('independent restores, side by side', { concurrency: true }, () => {
+    it('shows a step pod whose image is missing within 30 s and fails the step with the reason after the timeout', async (t) => {
+      const ns = 'blocker-image';
+      const restores = await restoreNamespace(t, ns);
+      await apply(managedRestore('noimg', { runnerImage: 'localhost/alma-restore-operator:not-loaded' }), ns);
+      await restores.waitForPhase('noimg', 'Fetching', 240_000);
+      const shown = await blockerShown(
+        restores,
+        'noimg',
+        ['ErrImagePull', 'ImagePullBackOff'],
+        (r) => r.status?.steps?.fetch?.message,
+      );
+      figures['missing image shown after'] = `${shown.seconds} s`;
+      const failed = await restores.waitForPhase('noimg', 'Failed', (BLOCKED_TIMEOUT_S + 60) * 1000);
+      assert.match(failed.status!.steps!.fetch!.reason!, /^(ErrImagePull|ImagePullBackOff)$/);
+      assert.match(failed.status!.steps!.fetch!.message!, /not-loaded/);
     });
-    await apply(
-      managedRestore('nopull', {
-        image: 'localhost/alma-standin-oracle-database:not-loaded',
-        imagePullSecrets: ['oracle-registry'],
-      }),
-      ns,
-    );
-    await restores.waitForPhase('nopull', 'Provisioning', 60_000);
-    const shown = await blockerShown(
-      restores,
-      'nopull',
-      ['ErrImagePull', 'ImagePullBackOff'],
-      (r) => r.status?.progressMessage,
-    );
-    figures['database pod pull failure shown after'] = `${shown.seconds} s`;
-    assert.match(
-      shown.restore.status?.conditions?.find((c) => c.type === 'Provisioned')?.reason ?? '',
-      /ErrImagePull|ImagePullBackOff/,
-    );
-  });
 
-  /** Creates the restore's fetch Job first (the controller adopts it by name), with one change. */
-  async function restoreWithFetchJob(ns: string, name: string, change: (job: k8s.V1Job) => void) {
-    const restores = await restoreNamespace(ns);
-    const restore = managedRestore(name) as unknown as AlmaRestore;
-    restore.metadata.namespace = ns;
-    await apply(managedRestore(name), ns);
-    // Owned by the new restore (as the controller's own Job would be), so it is not taken for a
-    // predecessor's; created while the restore still provisions, so it wins the name.
-    const applied = await restores.get(name);
-    restore.metadata.uid = applied.metadata.uid!;
-    const job = buildDesiredState(restore, { runnerImage: images.app.ref }).stepJob('fetch', 1);
-    change(job);
-    await batch.createNamespacedJob({ namespace: ns, body: job });
-    return restores;
-  }
-
-  it('names OOMKilled when the kernel kills a step at its memory limit', async () => {
-    const restores = await restoreWithFetchJob('blocker-oom', 'oom', (job) => {
-      // The product's limit is 1Gi; 16Mi is less than Node needs to start.
-      job.spec!.template.spec!.containers[0]!.resources = {
-        requests: { memory: '16Mi' },
-        limits: { memory: '16Mi' },
-      };
+    it('shows the managed database pod that cannot pull its image within 30 s', async (t) => {
+      const ns = 'blocker-db';
+      const restores = await restoreNamespace(t, ns);
+      // A pull Secret of the right type, so Planning (which refuses a missing or Opaque one, see
+      // controller-planning.test.ts) lets the restore on; the image itself is not there to pull.
+      await core.createNamespacedSecret({
+        namespace: ns,
+        body: {
+          metadata: { name: 'oracle-registry' },
+          type: 'kubernetes.io/dockerconfigjson',
+          stringData: { '.dockerconfigjson': JSON.stringify({ auths: {} }) },
+        },
+      });
+      await apply(
+        managedRestore('nopull', {
+          image: 'localhost/alma-standin-oracle-database:not-loaded',
+          imagePullSecrets: ['oracle-registry'],
+        }),
+        ns,
+      );
+      await restores.waitForPhase('nopull', 'Provisioning', 60_000);
+      const shown = await blockerShown(
+        restores,
+        'nopull',
+        ['ErrImagePull', 'ImagePullBackOff'],
+        (r) => r.status?.progressMessage,
+      );
+      figures['database pod pull failure shown after'] = `${shown.seconds} s`;
+      assert.match(
+        shown.restore.status?.conditions?.find((c) => c.type === 'Provisioned')?.reason ?? '',
+        /ErrImagePull|ImagePullBackOff/,
+      );
     });
-    const failed = await restores.waitForPhase('oom', 'Failed', 300_000);
-    assert.equal(failed.status?.steps?.fetch?.reason, 'OOMKilled', failed.status?.steps?.fetch?.message);
-    assert.ok((await warnings('blocker-oom', 'oom')).some((e) => e.startsWith('OOMKilled: fetch: ')));
-  });
 
-  it('shows a step pod that no node can take (Unschedulable) within 30 s', async () => {
-    const restores = await restoreWithFetchJob('blocker-sched', 'sched', (job) => {
-      job.spec!.template.spec!.containers[0]!.resources!.requests = { cpu: '64', memory: '256Mi' };
+    /** Creates the restore's fetch Job first (the controller adopts it by name), with one change. */
+    async function restoreWithFetchJob(
+      t: TestContext,
+      ns: string,
+      name: string,
+      change: (job: k8s.V1Job) => void,
+    ) {
+      const restores = await restoreNamespace(t, ns);
+      const restore = managedRestore(name) as unknown as AlmaRestore;
+      restore.metadata.namespace = ns;
+      await apply(managedRestore(name), ns);
+      // Owned by the new restore (as the controller's own Job would be), so it is not taken for a
+      // predecessor's; created while the restore still provisions, so it wins the name.
+      const applied = await restores.get(name);
+      restore.metadata.uid = applied.metadata.uid!;
+      const job = buildDesiredState(restore, { runnerImage: images.app.ref }).stepJob('fetch', 1);
+      change(job);
+      await batch.createNamespacedJob({ namespace: ns, body: job });
+      return restores;
+    }
+
+    it('names OOMKilled when the kernel kills a step at its memory limit', async (t) => {
+      const restores = await restoreWithFetchJob(t, 'blocker-oom', 'oom', (job) => {
+        // The product's limit is 1Gi; 16Mi is less than Node needs to start.
+        job.spec!.template.spec!.containers[0]!.resources = {
+          requests: { memory: '16Mi' },
+          limits: { memory: '16Mi' },
+        };
+      });
+      const failed = await restores.waitForPhase('oom', 'Failed', 300_000);
+      assert.equal(failed.status?.steps?.fetch?.reason, 'OOMKilled', failed.status?.steps?.fetch?.message);
+      assert.ok((await warnings('blocker-oom', 'oom')).some((e) => e.startsWith('OOMKilled: fetch: ')));
     });
-    await restores.waitForPhase('sched', 'Fetching', 240_000);
-    const shown = await blockerShown(
-      restores,
-      'sched',
-      ['Unschedulable'],
-      (r) => r.status?.steps?.fetch?.message,
-    );
-    figures['Unschedulable shown after'] = `${shown.seconds} s`;
-    assert.match(shown.restore.status!.steps!.fetch!.message!, /Insufficient cpu/);
+
+    it('shows a step pod that no node can take (Unschedulable) within 30 s', async (t) => {
+      const restores = await restoreWithFetchJob(t, 'blocker-sched', 'sched', (job) => {
+        job.spec!.template.spec!.containers[0]!.resources!.requests = { cpu: '64', memory: '256Mi' };
+      });
+      await restores.waitForPhase('sched', 'Fetching', 240_000);
+      const shown = await blockerShown(
+        restores,
+        'sched',
+        ['Unschedulable'],
+        (r) => r.status?.steps?.fetch?.message,
+      );
+      figures['Unschedulable shown after'] = `${shown.seconds} s`;
+      assert.match(shown.restore.status!.steps!.fetch!.message!, /Insufficient cpu/);
+    });
+
+    it("starts the impdp engine's step in the database stand-in image, with Node and the app copied in by the init container", async (t) => {
+      const ns = 'impdp';
+      await restoreNamespace(t, ns);
+      const restore = managedRestore('imp') as unknown as AlmaRestore;
+      restore.metadata.namespace = ns;
+      restore.spec.import = { engine: 'impdp', impdpImage: images.oracle.ref };
+      const desired = buildDesiredState(restore, { runnerImage: images.app.ref });
+      // Not applied: the controller would stop at prepare (the stand-in is no database). The test
+      // creates what the import pod needs from the controller's own builders: its ConfigMap, the
+      // staging claim, and the database StatefulSet and Service (with RWO staging the step pod must
+      // run beside the database pod: without it the pod stays Unschedulable). No owner references:
+      // this AlmaRestore is not in the API server, and the garbage collector deletes what an absent
+      // owner owns (the ConfigMap went, and the pod waited on its mount).
+      const unowned = <T extends { metadata?: k8s.V1ObjectMeta }>(o: T): T => ({
+        ...o,
+        metadata: { ...o.metadata, ownerReferences: undefined },
+      });
+      const { configMap, stagingPvc, service, statefulSet } = desired.children;
+      await core.createNamespacedConfigMap({ namespace: ns, body: unowned(configMap) });
+      await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: unowned(stagingPvc!) });
+      await core.createNamespacedService({ namespace: ns, body: unowned(service!) });
+      await apps.createNamespacedStatefulSet({ namespace: ns, body: unowned(statefulSet!) });
+      const job = unowned(desired.stepJob('import', 1));
+      await batch.createNamespacedJob({ namespace: ns, body: job });
+      const since = Date.now();
+      const pod = await waitForValue(
+        'the impdp import pod to finish',
+        async () =>
+          (await core.listNamespacedPod({ namespace: ns, labelSelector: `job-name=${job.metadata!.name}` }))
+            .items[0],
+        (p) => p?.status?.phase === 'Succeeded' || p?.status?.phase === 'Failed',
+        { timeoutMs: 120_000, everyMs: 500, describe: describePod },
+      );
+      figures['impdp import pod (init copy, then the step in the stand-in image)'] = seconds(since);
+      const init = pod!.status!.initContainerStatuses![0]!;
+      assert.equal(init.name, 'install-runner');
+      assert.equal(init.image, images.app.ref, 'the init container runs the image built from the Dockerfile');
+      assert.equal(init.state?.terminated?.exitCode, 0, `install-runner: ${JSON.stringify(init.state)}`);
+      const main = pod!.status!.containerStatuses![0]!;
+      assert.equal(main.image, images.oracle.ref, 'the step ran in the database (stand-in) image');
+      const decoded = decodeTerminationMessage('import', main.state?.terminated?.message);
+      assert.ok(
+        decoded.ok,
+        `the copied Node ran the app and wrote a StepResult: ${JSON.stringify(main.state)}`,
+      );
+      // The import step itself ran (the impdp engine, as uid 54321): with nothing fetched it stops
+      // at the plan, before it would reach for a database.
+      assert.equal(decoded.result.reason, 'ParfileMissing', decoded.result.message);
+      assert.equal((decoded.result.summary as { engine?: string }).engine, 'impdp');
+    });
   });
 });
+
+/** A pod's phase, container states and conditions, for a wait's time-out message. */
+function describePod(pod: k8s.V1Pod | undefined): string {
+  if (!pod) return 'no pod';
+  const states = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].map(
+    (c) => `${c.name}=${JSON.stringify(c.state)}`,
+  );
+  const conditions = (pod.status?.conditions ?? [])
+    .filter((c) => c.status !== 'True')
+    .map((c) => `${c.type}: ${c.reason ?? ''} ${c.message ?? ''}`);
+  return `${pod.metadata?.name} ${pod.status?.phase}; ${[...states, ...conditions].join('; ')}`;
+}

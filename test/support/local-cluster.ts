@@ -1,10 +1,12 @@
 // `scripts/local-cluster.sh up` runs this as a background process: the same one-node cluster the
 // end-to-end tests use (test/support/real-node.ts), with the project's images built and loaded,
 // kept up until SIGTERM (`down`). It writes into its state directory: `pid`, `kubeconfig`,
-// `run-dir`, `images` (ref<TAB>archive per line) and, once everything is up, `ready`.
+// `run-dir`, `images` (ref<TAB>archive per line), `helm` (the test binaries' helm) and, once
+// everything is up, `ready`.
 // If this process is killed hard, the real node's cleaner still removes the cluster.
 import { mkdirSync, copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { findHelm } from './chart-tools.js';
 import { buildImages } from './images.js';
 import { startRealCluster } from './real-node.js';
 
@@ -14,7 +16,8 @@ if (!stateDir) {
   process.exit(2);
 }
 mkdirSync(stateDir, { recursive: true });
-for (const f of ['ready', 'kubeconfig', 'run-dir', 'images']) rmSync(path.join(stateDir, f), { force: true });
+for (const f of ['ready', 'kubeconfig', 'run-dir', 'images', 'helm'])
+  rmSync(path.join(stateDir, f), { force: true });
 writeFileSync(path.join(stateDir, 'pid'), String(process.pid));
 const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
 
@@ -34,6 +37,13 @@ writeFileSync(
     .map(([name, i]) => `${name}\t${i.ref}\t${i.archive}\n`)
     .join(''),
 );
+// The helm the tests use (scripts/build-test-binaries.sh), for the printed install line when
+// there is none on PATH.
+try {
+  writeFileSync(path.join(stateDir, 'helm'), `${findHelm()}\n`);
+} catch {
+  // None built: the script prints plain `helm`.
+}
 // Local PVs for a first restore (staging + database); `kubectl get pv` shows them.
 await cluster.createLocalVolumes(4);
 writeFileSync(path.join(stateDir, 'ready'), `${((Date.now() - started) / 1000).toFixed(1)}s\n`);

@@ -51,8 +51,10 @@ export interface RealClusterOptions {
   pauseImage: { archive: string; ref: string };
   /** Further OCI archives to import on every node. */
   images?: string[];
-  /** Start kube-controller-manager's controllers for Deployments, StatefulSets, PVs, ... */
+  /** Progress lines (bridge, control plane, ready). */
   log?: (line: string) => void;
+  /** Called once this run holds the machine's real-node lock (runs take turns), with its run directory. */
+  onLockHeld?: (runDir: string) => void;
 }
 
 export interface RealCluster {
@@ -300,6 +302,8 @@ export async function startRealCluster(opts: RealClusterOptions): Promise<RealCl
   const runDir = `/tmp/alma-rn-${id}`;
   mkdirSync(runDir, { recursive: true });
   await startCleaner(runDir);
+  note(`holding the real-node lock; run directory ${runDir}`);
+  opts.onLockHeld?.(runDir);
   const processes: ManagedProcess[] = [];
   let cp: ControlPlane | undefined;
   let dns: { stop(): Promise<void> } | undefined;
@@ -433,6 +437,7 @@ export async function startRealCluster(opts: RealClusterOptions): Promise<RealCl
       );
       for (const archive of [opts.pauseImage.archive, ...(opts.images ?? [])])
         await importInto(sock, archive);
+      note(`containerd-${i} up, ${1 + (opts.images?.length ?? 0)} image(s) imported`);
       const nodeKubeconfig = await cp.mintUser(`system:node:${name}`, ['system:nodes', 'system:masters']);
       const port = await freePort();
       const healthzPort = await freePort();
@@ -467,6 +472,7 @@ export async function startRealCluster(opts: RealClusterOptions): Promise<RealCl
         }),
       );
       nodes.push(name);
+      note(`kubelet-${i} healthy`);
     }
 
     // kube-proxy: one for the machine (all nodes share its network namespace and iptables).
@@ -502,6 +508,7 @@ export async function startRealCluster(opts: RealClusterOptions): Promise<RealCl
       }),
     );
 
+    note('kube-proxy healthy');
     const core = cp.kubeConfig.makeApiClient(k8s.CoreV1Api);
     for (const name of nodes) {
       let last = '';

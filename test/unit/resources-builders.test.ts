@@ -136,6 +136,15 @@ describe('Oracle StatefulSet and Service', () => {
 });
 
 describe('step Jobs', () => {
+  it('shares nothing between Jobs: changing one leaves the next as built', () => {
+    const r = resolved(minimalSpec());
+    const first = buildStepJob(r, 'fetch', 1);
+    first.spec!.template.spec!.containers[0]!.resources!.requests!.cpu = '64';
+    assert.deepEqual(buildStepJob(r, 'fetch', 2).spec!.template.spec!.containers[0]!.resources!.requests, {
+      cpu: '100m',
+      memory: '256Mi',
+    });
+  });
   it('run once, restricted, with a deadline, the config, staging and /tmp', () => {
     const { r } = managed((s) => (s.steps = { importDeadlineSeconds: 7200 }));
     for (const step of STEP_NAMES) {

@@ -26,16 +26,9 @@ import {
   listAll,
   sha256,
 } from './fetch-crafted.js';
-import { fetchEnv, runFetchCommand, type FetchEnv } from './fetch-env.js';
+import { fetchEnvForFile, runFetchCommand } from './fetch-env.js';
 
-let env: FetchEnv;
-before(async () => {
-  env = await fetchEnv();
-});
-after(async () => {
-  await env?.server.stop();
-  if (env) rmSync(env.root, { recursive: true, force: true });
-});
+const env = fetchEnvForFile();
 
 const flags = (drop: string, staging: string, extra: Record<string, string> = {}) =>
   craftedFlags(env, drop, staging, extra);

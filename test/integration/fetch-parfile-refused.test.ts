@@ -5,27 +5,20 @@
 // retry of the same delivery (whose transfer the state records as complete) fails the same way.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { scriptsZip, vendorParfile } from '../support/delivery.js';
 import { FETCH_EXIT } from '../../src/steps/fetch/exit-codes.js';
 import type { FetchReport } from '../../src/steps/fetch/run.js';
 import type { StepResult } from '../../src/steps/result.js';
 import { C, FOLDER, I, assertNothingHalfWritten, craftedDrop, craftedFlags, dump } from './fetch-crafted.js';
-import { fetchEnv, runFetchCommand, type FetchEnv } from './fetch-env.js';
+import { fetchEnvForFile, runFetchCommand } from './fetch-env.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const PARFILE = `final_script_par.${C}_${I}`;
 
-let env: FetchEnv;
-before(async () => {
-  env = await fetchEnv();
-});
-after(async () => {
-  await env?.server.stop();
-  if (env) rmSync(env.root, { recursive: true, force: true });
-});
+const env = fetchEnvForFile();
 
 /** The vendor's parfile (lines 1-4: dumpfile, LOGFILE, REMAP_SCHEMA, REMAP_TABLESPACE) changed by `edit`. */
 const vendorLines = () => vendorParfile(C, I).trimEnd().split('\n');

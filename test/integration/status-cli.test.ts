@@ -291,7 +291,7 @@ describe('status and logs against the API server', () => {
     assert.equal(none.code, 1);
     assert.equal(
       none.stderr.trim(),
-      `kubectl alma: ${ns}/q3-importing has no verify step pod yet (phase Importing): alma-restore status q3-importing -n ${ns} says what it waits for`,
+      `kubectl alma: ${ns}/q3-importing has no verify step pod yet (phase Importing): kubectl alma status q3-importing -n ${ns} says what it waits for`,
     );
   });
 });

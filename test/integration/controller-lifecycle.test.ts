@@ -31,7 +31,7 @@ const VERIFICATION = [
   },
 ];
 
-describe('AlmaRestore controller', () => {
+describe('AlmaRestore controller', { concurrency: 3 }, () => {
   let bed: ControllerBed;
   let cp: ControlPlane;
   let kubelet: FakeKubelet;

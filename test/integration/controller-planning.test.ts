@@ -12,7 +12,7 @@ import type { FakeKubelet } from '../support/fake-kubelet.js';
 import { existingRestore, managedRestore, stepResult, type RestoreClient } from '../support/restores.js';
 import type { AlmaRestore } from '../../src/api/types.js';
 
-describe('AlmaRestore controller: Planning checks and fixable mistakes', () => {
+describe('AlmaRestore controller: Planning checks and fixable mistakes', { concurrency: 3 }, () => {
   let bed: ControllerBed;
   let cp: ControlPlane;
   let kubelet: FakeKubelet;

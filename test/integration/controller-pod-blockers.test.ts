@@ -14,7 +14,7 @@ import type { AlmaRestore } from '../../src/api/types.js';
 
 const GRACE = '20s';
 
-describe('pod blockers (fake kubelet)', () => {
+describe('pod blockers (fake kubelet)', { concurrency: 3 }, () => {
   let bed: ControllerBed;
   let cp: ControlPlane;
   let kubelet: FakeKubelet;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { waitFor, type ControlPlane } from '../support/control-plane.js';
+import { waitFor, waitForValue, type ControlPlane } from '../support/control-plane.js';
 import { ControllerBed } from '../support/controller-bed.js';
 import type { FakeKubelet } from '../support/fake-kubelet.js';
 import { existingRestore, managedRestore, stepResult, type RestoreClient } from '../support/restores.js';
@@ -56,6 +56,16 @@ describe('AlmaRestore controller: Planning checks and fixable mistakes', { concu
     return list.items.map((e) => `${e.type}/${e.reason}: ${e.message}`);
   }
 
+  /** The controller writes the Event just after the condition: wait for it, naming what was seen. */
+  async function waitForEvent(ns: string, name: string, prefix: string) {
+    await waitForValue(
+      `a ${prefix} Event on ${name}`,
+      () => events(ns, name),
+      (list) => list.some((e) => e.startsWith(prefix)),
+      { describe: (list) => JSON.stringify(list) },
+    );
+  }
+
   async function createClaim(ns: string, name: string, size: string) {
     await core.createNamespacedPersistentVolumeClaim({
       namespace: ns,
@@ -80,9 +90,7 @@ describe('AlmaRestore controller: Planning checks and fixable mistakes', { concu
       ),
     );
     assert.match(waiting.status?.progressMessage ?? '', /^Waiting in Planning: StorageClass/);
-    assert.ok(
-      (await events(ns, 'sc')).some((e) => e.startsWith('Warning/StorageClassNotFound: StorageClass')),
-    );
+    await waitForEvent(ns, 'sc', 'Warning/StorageClassNotFound: StorageClass');
     assert.equal((await core.listNamespacedPersistentVolumeClaim({ namespace: ns })).items.length, 0);
     storageClasses.push(className);
     await storage.createStorageClass({
@@ -148,7 +156,7 @@ describe('AlmaRestore controller: Planning checks and fixable mistakes', { concu
       /dumps \(database\.existing\.stagingClaimName\) holds 100Gi; the plan needs 212Gi of dump files for 3000000 bib records: expand it \(kubectl patch pvc dumps .*\), set database\.existing\.stagingClaimName to a larger claim, or set storage\.stagingSize/,
     );
     assert.equal(tooSmall.status?.plan?.stagingSize, '212Gi');
-    assert.ok((await events(ns, 'small')).some((e) => e.startsWith('Warning/StagingClaimTooSmall')));
+    await waitForEvent(ns, 'small', 'Warning/StagingClaimTooSmall');
     // Planning has not started: the spec may still change, and the plan follows it.
     await restores.patch('small', { spec: { storage: { stagingSize: '90Gi' } } });
     const fetching = await restores.waitForPhase('small', 'Fetching', 30_000);

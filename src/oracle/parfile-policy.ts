@@ -134,26 +134,30 @@ export function parfileViolations(parfile: Parfile): ParfileViolation[] {
       }
     }
   }
-  let m: ReturnType<typeof remaps> | undefined;
-  try {
-    m = remaps(parfile);
-  } catch {
-    // Malformed remaps are reported by the callers' own checks (with the line).
-  }
-  for (const r of m?.schemas ?? []) {
-    if (isOracleMaintainedSchema(r.to)) {
-      out.push({
-        reason: 'ParfileSystemTarget',
-        message: `REMAP_SCHEMA=${r.from}:${r.to} targets ${r.to}, an account Oracle maintains: refused (a Local Backup goes into its institution's own schema)`,
-      });
+  // Each remap with its own line, so the message names the line to fix.
+  for (const p of parfile.parameters) {
+    if (p.name !== 'REMAP_SCHEMA' && p.name !== 'REMAP_TABLESPACE') continue;
+    let m: ReturnType<typeof remaps>;
+    try {
+      m = remaps({ parameters: [p] });
+    } catch {
+      continue; // Malformed remaps are reported by the callers' own checks (with the line).
     }
-  }
-  for (const r of m?.tablespaces ?? []) {
-    if (isSystemTablespace(r.to)) {
-      out.push({
-        reason: 'ParfileSystemTarget',
-        message: `REMAP_TABLESPACE=${r.from}:${r.to} targets ${r.to}, a system, undo or temporary tablespace: refused (a Local Backup goes into its institution's own tablespace)`,
-      });
+    for (const r of m.schemas) {
+      if (isOracleMaintainedSchema(r.to)) {
+        out.push({
+          reason: 'ParfileSystemTarget',
+          message: `REMAP_SCHEMA=${r.from}:${r.to} (line ${p.line}) targets ${r.to}, an account Oracle maintains: refused (a Local Backup goes into its institution's own schema)`,
+        });
+      }
+    }
+    for (const r of m.tablespaces) {
+      if (isSystemTablespace(r.to)) {
+        out.push({
+          reason: 'ParfileSystemTarget',
+          message: `REMAP_TABLESPACE=${r.from}:${r.to} (line ${p.line}) targets ${r.to}, a system, undo or temporary tablespace: refused (a Local Backup goes into its institution's own tablespace)`,
+        });
+      }
     }
   }
   return out;

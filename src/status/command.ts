@@ -8,9 +8,10 @@ import { UserFacingError, EXIT } from '../errors.js';
 import { contextNamespace, loadKubeConfig } from '../runtime/kubeconfig.js';
 import { STEP_ORDER } from '../controller/phases.js';
 import type { StepName } from '../contract/result.js';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { formatStatus } from './format.js';
-import { listJobPods, listRestoreEvents, newestFirst, readRestore, type Target } from './kube.js';
+import { listJobPods, listRestoreEvents, newestFirst, readPod, readRestore, type Target } from './kube.js';
+import { logEnd, streamPodLog, type LogEnd } from './log-stream.js';
 import { formattingStream, lineFormatter } from './log-lines.js';
 import { buildStatusView, currentStepOf, type StatusView } from './view.js';
 
@@ -91,13 +92,26 @@ function hasStarted(pod: k8s.V1Pod, container: string): boolean {
   return Boolean(cs?.state?.running || cs?.state?.terminated || cs?.lastState?.terminated);
 }
 
+/**
+ * How a followed log ended. The kubelet closes the stream when the container exits and writes
+ * the pod's status just after, so a pod still shown running is read again for a few seconds.
+ */
+async function howItEnded(t: Target, podName: string, container: string): Promise<LogEnd> {
+  for (let i = 0; ; i++) {
+    const end = logEnd(await readPod(t, podName), container);
+    if (end.kind !== 'closed' || i >= 20) return end;
+    await sleep(500);
+  }
+}
+
 export function registerLogsCommand(program: Command): void {
+  const me = program.name();
   addClusterFlags(
     program
       .command('logs')
       .argument('<name>', 'name of the AlmaRestore')
       .description(
-        "print the logs of the restore's current step pod (or --step), as readable lines; follows a running pod",
+        "print the logs of the restore's current step pod (or --step), as readable lines; follows a running pod until its container ends",
       ),
   )
     .addOption(
@@ -105,6 +119,7 @@ export function registerLogsCommand(program: Command): void {
         STEP_ORDER,
       ),
     )
+    .option('-f, --follow', 'keep printing new lines until the container ends (the default)', true)
     .option('--no-follow', 'print what is there and exit, even while the pod runs')
     .option('--raw', 'the JSON lines as the pod wrote them')
     .option('--tail <n>', 'only the last n lines', positive('--tail'))
@@ -119,7 +134,7 @@ export function registerLogsCommand(program: Command): void {
         const jobName = step ? restore.status?.steps?.[step]?.jobName : undefined;
         if (!step || !jobName)
           throw new UserFacingError(
-            `${t.namespace}/${name} has no ${flags.step ? `${flags.step} ` : ''}step pod yet (phase ${restore.status?.phase ?? 'Pending'}): alma-restore status ${name} -n ${t.namespace} says what it waits for`,
+            `${t.namespace}/${name} has no ${flags.step ? `${flags.step} ` : ''}step pod yet (phase ${restore.status?.phase ?? 'Pending'}): ${me} status ${name} -n ${t.namespace} says what it waits for`,
             'NoStepPod',
             EXIT.internal,
           );
@@ -136,27 +151,39 @@ export function registerLogsCommand(program: Command): void {
               'NoLogYet',
               EXIT.internal,
             );
-          if (state !== said) process.stderr.write(`alma-restore: ${state}; waiting for its log...\n`);
+          if (state !== said) process.stderr.write(`${me}: ${state}; waiting for its log...\n`);
           said = state;
           await sleep(2000);
           pod = newestFirst(await listJobPods(t, jobName))[0];
         }
         const podName = pod.metadata!.name!;
-        process.stderr.write(`alma-restore: ${step} pod ${podName} (Job ${jobName})\n`);
-        const out = flags.raw
-          ? undefined
-          : formattingStream(lineFormatter({ colorize: process.stdout.isTTY }));
-        const sink = out ?? process.stdout;
-        if (out) out.pipe(process.stdout);
-        const finished = new Promise<void>((resolve, reject) => {
-          (out ?? sink).once('finish', () => resolve());
-          (out ?? sink).once('error', reject);
-        });
-        await new k8s.Log(t.kc).log(t.namespace, podName, step, out ?? process.stdout, {
+        process.stderr.write(
+          flags.follow
+            ? `${me}: following the ${step} pod ${podName} (Job ${jobName}) until its container ends; Ctrl-C stops\n`
+            : `${me}: the log of the ${step} pod ${podName} (Job ${jobName}) so far\n`,
+        );
+        await streamPodLog(t, podName, step, process.stdout, {
           follow: flags.follow,
           ...(flags.tail !== undefined ? { tailLines: flags.tail } : {}),
+          ...(flags.raw
+            ? {}
+            : { transform: formattingStream(lineFormatter({ colorize: process.stdout.isTTY })) }),
         });
-        if (out) await finished;
+        if (!flags.follow) return;
+        const end = await howItEnded(t, podName, step);
+        const next = `${me} status ${name} -n ${t.namespace} shows what the restore does next`;
+        if (end.kind === 'ended')
+          process.stderr.write(
+            `${me}: the ${step} container of pod ${podName} ended: exit code ${end.exitCode} (${end.reason}); ${next}\n`,
+          );
+        else if (end.kind === 'gone')
+          process.stderr.write(`${me}: pod ${podName} was deleted, its log ends here; ${next}\n`);
+        else
+          throw new UserFacingError(
+            `the API server closed the log stream of pod ${podName} while its ${step} container still runs; run the command again to keep following`,
+            'LogStreamClosed',
+            EXIT.internal,
+          );
       },
     );
 }

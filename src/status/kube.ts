@@ -60,6 +60,16 @@ export async function listRestoreEvents(t: Target): Promise<k8s.CoreV1Event[]> {
   }
 }
 
+/** The pod, or undefined once it is gone (deleted). */
+export async function readPod(t: Target, name: string): Promise<k8s.V1Pod | undefined> {
+  try {
+    return await t.kc.makeApiClient(k8s.CoreV1Api).readNamespacedPod({ namespace: t.namespace, name });
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 404) return undefined;
+    throw apiError(t, err, `reading pod ${name} in namespace ${t.namespace}`);
+  }
+}
+
 /** The newest pod first. */
 export function newestFirst(pods: k8s.V1Pod[]): k8s.V1Pod[] {
   return [...pods].sort(

@@ -2,13 +2,17 @@
 // builds dist/), `npm install -g` of the tarball into a temporary prefix, then `alma-restore`
 // and `kubectl-alma` run through their bin links, and `npx --package <tarball> alma-restore`.
 // A main-module check that looks at argv[1]'s name (the link is called `alma-restore`, not
-// cli.js) makes every one of these print nothing and exit 0.
+// cli.js) makes every one of these print nothing and exit 0. The kubectl plugin is then run the
+// way its users run it: through a real kubectl (plugin discovery on PATH), against the test API
+// server.
 import assert from 'node:assert/strict';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { REPO_ROOT, run } from '../support/chart-tools.js';
+import { KUBECTL_VERSION, REPO_ROOT, findKubectl, run } from '../support/chart-tools.js';
+import { sharedControlPlane, type ControlPlane } from '../support/control-plane.js';
+import { RestoreClient, existingRestore } from '../support/restores.js';
 
 const PACKAGE_FILES = [
   'package.json',
@@ -99,6 +103,86 @@ describe('the npm package (npm pack, npm install -g, npx)', () => {
     assert.match(r.stdout, /\n {2}logs\b/);
     const v = await run(bin('kubectl-alma'), ['--version'], { env: env(), cwd: work });
     assert.equal(v.stdout.trim(), version);
+  });
+
+  describe(`through a real kubectl (${KUBECTL_VERSION}): kubectl alma`, () => {
+    let kubectl: string;
+    let cp: ControlPlane;
+    let ns: string;
+    // What kubectl searches for plugins: the prefix's bin first, then node (the plugin's
+    // `#!/usr/bin/env node`) and the system directories; nothing else a developer has on PATH.
+    const pluginEnv = () => ({
+      ...process.env,
+      KUBECONFIG: cp.kubeconfigPath,
+      PATH: [path.join(prefix, 'bin'), path.dirname(process.execPath), '/usr/bin', '/bin'].join(
+        path.delimiter,
+      ),
+      TZ: 'UTC',
+    });
+
+    before(async () => {
+      kubectl = findKubectl();
+      cp = await sharedControlPlane();
+      ns = await cp.newNamespace('plugin');
+      await new RestoreClient(cp.kubeConfig, ns).createWithStatus(existingRestore('q3-plugin'), {
+        phase: 'Failed',
+        failedStep: 'fetch',
+        progress: 10,
+        steps: {
+          fetch: {
+            phase: 'Failed',
+            jobName: 'q3-plugin-fetch-1',
+            attempt: 1,
+            reason: 'HostKeyRejected',
+            message: 'SFTP host key for sftp.example.edu:22 does not match the pinned SHA256:abc',
+          },
+        },
+      });
+    });
+
+    it('kubectl plugin list finds kubectl-alma in the install prefix', async () => {
+      const r = await run(kubectl, ['plugin', 'list'], { env: pluginEnv(), cwd: work });
+      assert.equal(r.code, 0, `kubectl plugin list:\n${r.stdout}\n${r.stderr}`);
+      assert.ok(
+        r.stdout.split('\n').includes(bin('kubectl-alma')),
+        `kubectl plugin list names ${bin('kubectl-alma')}:\n${r.stdout}\n${r.stderr}`,
+      );
+      assert.doesNotMatch(r.stderr, /kubectl-alma.*(not executable|overshadow)/, r.stderr);
+    });
+
+    it('kubectl alma --version prints the package version', async () => {
+      const r = await run(kubectl, ['alma', '--version'], { env: pluginEnv(), cwd: work });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), version);
+    });
+
+    it('kubectl alma status NAME -n NS reads the restore from the API server', async () => {
+      const r = await run(kubectl, ['alma', 'status', 'q3-plugin', '-n', ns], {
+        env: pluginEnv(),
+        cwd: work,
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^AlmaRestore ${ns}/q3-plugin\\nPhase: {5}Failed\\n`));
+      assert.match(
+        r.stdout,
+        /\nFailed: {4}fetch: HostKeyRejected\n {11}SFTP host key for sftp\.example\.edu:22 does not match the pinned SHA256:abc\n/,
+      );
+      assert.match(
+        r.stdout,
+        new RegExp(
+          `\\n {2}retry: {5}kubectl annotate almarestore q3-plugin -n ${ns} almarestore\\.io/retry=`,
+        ),
+      );
+    });
+
+    it('kubectl alma status of a missing restore: one sentence under the plugin name, exit 1 through kubectl', async () => {
+      const r = await run(kubectl, ['alma', 'status', 'nope', '-n', ns], { env: pluginEnv(), cwd: work });
+      assert.equal(r.code, 1, `exit code; stdout:\n${r.stdout}`);
+      assert.equal(
+        r.stderr.trim(),
+        `kubectl alma: no AlmaRestore "nope" in namespace ${ns}: kubectl get almarestores -n ${ns} lists them (-A for all namespaces)`,
+      );
+    });
   });
 
   it('npx --package <tarball> alma-restore runs the CLI', async () => {

@@ -3,19 +3,14 @@
 // measured figures with an import estimate, and when verify reports its counts, status.inventory
 // and the alma_restore_records gauges carry them with the previous figures and the change.
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import * as k8s from '@kubernetes/client-node';
-import { GROUP, PLURAL, VERSION, type AlmaRestore } from '../../src/api/types.js';
-import { sharedControlPlane, waitFor, waitForValue, type ControlPlane } from '../support/control-plane.js';
-import { startController, type ControllerProcess } from '../support/controller-process.js';
-import { FakeKubelet } from '../support/fake-kubelet.js';
-import { RestoreClient, createRestoreSecrets, managedRestore, stepResult } from '../support/restores.js';
+import type { AlmaRestore } from '../../src/api/types.js';
+import { waitFor, waitForValue } from '../support/control-plane.js';
+import { ControllerBed } from '../support/controller-bed.js';
+import { succeededStatus } from '../support/restore-status.js';
+import { RestoreClient, managedRestore, stepResult } from '../support/restores.js';
 import type { StepName } from '../../src/contract/result.js';
 
-const GiB = 2 ** 30;
 const STEPS: [StepName, string][] = [
   ['fetch', 'Fetching'],
   ['prepare', 'Preparing'],
@@ -24,82 +19,29 @@ const STEPS: [StepName, string][] = [
 ];
 
 describe('AlmaRestore controller: data inventory and history', () => {
-  let cp: ControlPlane;
-  let controller: ControllerProcess | undefined;
+  let bed: ControllerBed;
 
   before(async () => {
-    cp = await sharedControlPlane();
+    bed = await ControllerBed.start('inventory');
   });
   after(async () => {
-    await controller?.stop();
+    await bed.stop();
   });
 
   it('plans from the previous restore, then reports the inventory against it', async () => {
-    const ns = await cp.newNamespace('inventory');
-    await createRestoreSecrets(cp.kubeConfig, ns);
-    const restores = new RestoreClient(cp.kubeConfig, ns);
-    const custom = cp.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
-    const kubelet = new FakeKubelet(cp.kubeConfig);
+    const ns = await bed.namespace('inventory');
+    const restores = new RestoreClient(bed.cp.kubeConfig, ns);
 
     // Last quarter's restore, as the controller left it (written before the controller starts).
-    await restores.create(managedRestore('q3'));
-    await custom.patchNamespacedCustomObjectStatus(
-      {
-        group: GROUP,
-        version: VERSION,
-        namespace: ns,
-        plural: PLURAL,
-        name: 'q3',
-        body: {
-          status: {
-            phase: 'Succeeded',
-            completionTime: '2026-09-01T06:00:00Z',
-            steps: {
-              fetch: {
-                phase: 'Succeeded',
-                attempt: 1,
-                summary: { institutions: [{ id: '3978', extractedBytes: 60 * GiB }] },
-              },
-              import: {
-                phase: 'Succeeded',
-                attempt: 1,
-                startTime: '2026-09-01T00:00:00Z',
-                completionTime: '2026-09-01T05:00:00Z',
-              },
-            },
-            tablespaces: [
-              {
-                institutionId: '3978',
-                tablespace: 'USERS',
-                usedRatio: 0.7,
-                usedBytes: 50 * GiB,
-                allocatedBytes: 70 * GiB,
-                maxBytes: 100 * GiB,
-              },
-            ],
-            inventory: [
-              {
-                institutionId: '3978',
-                exact: true,
-                areas: [
-                  { area: 'bibActive', count: 1_000_000 },
-                  { area: 'users', count: 400 },
-                ],
-              },
-            ],
-          },
-        },
-      },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    await restores.createWithStatus(
+      managedRestore('q3'),
+      succeededStatus('2026-09-01T06:00:00Z', [
+        { area: 'bibActive', count: 1_000_000 },
+        { area: 'users', count: 400 },
+      ]),
     );
 
-    const logDir = await mkdtemp(path.join(os.tmpdir(), 'alma-inventory-logs-'));
-    controller = await startController({
-      kubeconfigPath: cp.kubeconfigPath,
-      namespace: ns,
-      logDir,
-      name: 'inv',
-    });
+    const controller = await bed.controller(ns, [], 'inv');
     await restores.create(
       managedRestore('q4', { institutions: [{ institutionId: '3978', bibRecords: 1_100_000 }] }),
     );
@@ -118,8 +60,7 @@ describe('AlmaRestore controller: data inventory and history', () => {
     );
 
     await restores.waitForPhase('q4', 'Provisioning');
-    await kubelet.bindClaim(ns, 'q4-staging');
-    await kubelet.markStatefulSetReady(ns, 'q4-db');
+    await bed.provision(ns, 'q4');
     for (const [step, phase] of STEPS) {
       await restores.waitForPhase('q4', phase);
       const summary =
@@ -131,7 +72,7 @@ describe('AlmaRestore controller: data inventory and history', () => {
               },
             }
           : {};
-      await kubelet.finishJob(ns, `q4-${step}-1`, {
+      await bed.kubelet.finishJob(ns, `q4-${step}-1`, {
         exitCode: 0,
         message: stepResult(step, step === 'verify' ? 'SucceededWithWarnings' : 'Succeeded', summary),
       });
@@ -150,7 +91,7 @@ describe('AlmaRestore controller: data inventory and history', () => {
       },
     ]);
     await waitFor('the inventory gauges', async () => {
-      const text = await controller!.metrics();
+      const text = await controller.metrics();
       return (
         new RegExp(
           `alma_restore_records\\{namespace="${ns}",restore="q4",institution="3978",area="users"\\} 350`,

@@ -2,13 +2,10 @@
 // step Job completes (the real job controller marks Jobs done from pod status the test writes);
 // failures, retry, crash-restart, suspend, cancel, deletion and the concurrency limit.
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { sharedControlPlane, waitFor, waitForValue, type ControlPlane } from '../support/control-plane.js';
-import { startController, type ControllerProcess } from '../support/controller-process.js';
+import { waitFor, waitForValue, type ControlPlane } from '../support/control-plane.js';
+import { ControllerBed } from '../support/controller-bed.js';
 import { FakeKubelet } from '../support/fake-kubelet.js';
 import {
   RestoreClient,
@@ -35,43 +32,23 @@ const VERIFICATION = [
 ];
 
 describe('AlmaRestore controller', { concurrency: 3 }, () => {
+  let bed: ControllerBed;
   let cp: ControlPlane;
   let kubelet: FakeKubelet;
-  let logDir: string;
   let batch: k8s.BatchV1Api;
   let core: k8s.CoreV1Api;
   let apps: k8s.AppsV1Api;
-  const controllers: ControllerProcess[] = [];
 
   before(async () => {
-    cp = await sharedControlPlane();
-    kubelet = new FakeKubelet(cp.kubeConfig);
+    bed = await ControllerBed.start('controller');
+    ({ cp, kubelet } = bed);
     batch = cp.kubeConfig.makeApiClient(k8s.BatchV1Api);
     core = cp.kubeConfig.makeApiClient(k8s.CoreV1Api);
     apps = cp.kubeConfig.makeApiClient(k8s.AppsV1Api);
-    logDir = await mkdtemp(path.join(os.tmpdir(), 'alma-controller-logs-'));
   });
   after(async () => {
-    for (const c of controllers) await c.stop();
+    await bed.stop();
   });
-
-  /** A fresh namespace holding the Secrets the sample restores reference. */
-  async function restoreNamespace(prefix: string) {
-    const ns = await cp.newNamespace(prefix);
-    await createRestoreSecrets(cp.kubeConfig, ns);
-    return ns;
-  }
-
-  async function controllerFor(namespace: string, args: string[] = [], name = 'a') {
-    const c = await startController({ kubeconfigPath: cp.kubeconfigPath, namespace, args, logDir, name });
-    controllers.push(c);
-    return c;
-  }
-
-  async function provision(namespace: string, name: string) {
-    await kubelet.bindClaim(namespace, `${name}-staging`);
-    await kubelet.markStatefulSetReady(namespace, `${name}-db`);
-  }
 
   async function jobsOf(namespace: string, name: string) {
     return (await batch.listNamespacedJob({ namespace, labelSelector: `almarestore.io/restore=${name}` }))
@@ -88,8 +65,8 @@ describe('AlmaRestore controller', { concurrency: 3 }, () => {
   }
 
   it('drives a restore from Pending to Succeeded, one observable step at a time', async () => {
-    const ns = await restoreNamespace('happy');
-    await controllerFor(ns);
+    const ns = await bed.namespace('happy');
+    await bed.controller(ns);
     const restores = new RestoreClient(cp.kubeConfig, ns);
     await restores.create(managedRestore('q3'));
 
@@ -106,7 +83,7 @@ describe('AlmaRestore controller', { concurrency: 3 }, () => {
     });
     assert.equal(sts!.metadata?.ownerReferences?.[0]?.kind, 'AlmaRestore');
 
-    await provision(ns, 'q3');
+    await bed.provision(ns, 'q3');
     for (const [step, phase] of STEPS) {
       const during = await restores.waitForPhase('q3', phase);
       assert.equal(during.status?.steps?.[step]?.phase ?? 'Running', 'Running');
@@ -154,12 +131,12 @@ describe('AlmaRestore controller', { concurrency: 3 }, () => {
   });
 
   it('fails on a failed step or a malformed result, and resumes at that step after the retry annotation', async () => {
-    const ns = await restoreNamespace('retry');
-    await controllerFor(ns);
+    const ns = await bed.namespace('retry');
+    await bed.controller(ns);
     const restores = new RestoreClient(cp.kubeConfig, ns);
     await restores.create(managedRestore('r1'));
     await restores.waitForPhase('r1', 'Provisioning');
-    await provision(ns, 'r1');
+    await bed.provision(ns, 'r1');
     await restores.waitForPhase('r1', 'Fetching');
     await kubelet.finishJob(ns, 'r1-fetch-1', { exitCode: 0, message: stepResult('fetch') });
     const preparing = await restores.waitForPhase('r1', 'Preparing');
@@ -192,17 +169,17 @@ describe('AlmaRestore controller', { concurrency: 3 }, () => {
   });
 
   it('survives being killed in every phase: no duplicate child, no lost status', async () => {
-    const ns = await restoreNamespace('crash');
-    let controller = await controllerFor(ns, [], 'crash');
+    const ns = await bed.namespace('crash');
+    let controller = await bed.controller(ns, [], 'crash');
     const restores = new RestoreClient(cp.kubeConfig, ns);
     const restart = async () => {
       await controller.kill();
-      controller = await controllerFor(ns, [], 'crash');
+      controller = await bed.controller(ns, [], 'crash');
     };
     await restores.create(managedRestore('c1'));
     await restores.waitForPhase('c1', 'Provisioning');
     await restart();
-    await provision(ns, 'c1');
+    await bed.provision(ns, 'c1');
     for (const [step, phase] of STEPS) {
       await restores.waitForPhase('c1', phase);
       await kubelet.waitForJob(ns, `c1-${step}-1`);
@@ -239,7 +216,7 @@ describe('AlmaRestore controller', { concurrency: 3 }, () => {
 
   it('waits in Planning, with the reason, until the referenced Secrets exist and have their keys', async () => {
     const ns = await cp.newNamespace('secrets');
-    await controllerFor(ns);
+    await bed.controller(ns);
     const restores = new RestoreClient(cp.kubeConfig, ns);
     await restores.create(managedRestore('s0'));
     let restore = await restores.waitForPhase('s0', 'Planning');
@@ -268,8 +245,8 @@ describe('AlmaRestore controller', { concurrency: 3 }, () => {
   });
 
   it("fails clearly when the staging volume cannot bind, with the storage layer's reason", async () => {
-    const ns = await restoreNamespace('nostorage');
-    await controllerFor(ns, ['--pvc-bind-timeout=3s']);
+    const ns = await bed.namespace('nostorage');
+    await bed.controller(ns, ['--pvc-bind-timeout=3s']);
     const restores = new RestoreClient(cp.kubeConfig, ns);
     await restores.create(managedRestore('big'));
     // The phase turns Provisioning one pass before the claim is created: wait for the claim itself.
@@ -306,12 +283,12 @@ describe('AlmaRestore controller', { concurrency: 3 }, () => {
   });
 
   it('suspends, resumes and cancels', async () => {
-    const ns = await restoreNamespace('suspend');
-    await controllerFor(ns);
+    const ns = await bed.namespace('suspend');
+    await bed.controller(ns);
     const restores = new RestoreClient(cp.kubeConfig, ns);
     await restores.create(managedRestore('s1'));
     await restores.waitForPhase('s1', 'Provisioning');
-    await provision(ns, 's1');
+    await bed.provision(ns, 's1');
     await restores.waitForPhase('s1', 'Fetching');
     await kubelet.waitForJob(ns, 's1-fetch-1');
     await restores.patch('s1', { spec: { suspend: true } });
@@ -330,8 +307,8 @@ describe('AlmaRestore controller', { concurrency: 3 }, () => {
   });
 
   it('honours retention when an AlmaRestore is deleted', async () => {
-    const ns = await restoreNamespace('retain');
-    await controllerFor(ns);
+    const ns = await bed.namespace('retain');
+    await bed.controller(ns);
     const restores = new RestoreClient(cp.kubeConfig, ns);
     await restores.create(managedRestore('keep'));
     await restores.create(managedRestore('drop', { retention: { onDelete: 'Delete' } }));
@@ -373,8 +350,8 @@ describe('AlmaRestore controller', { concurrency: 3 }, () => {
   });
 
   it('queues restores beyond the concurrency limit and admits them as slots free up', async () => {
-    const ns = await restoreNamespace('queue');
-    await controllerFor(ns, ['--max-concurrent-restores=1']);
+    const ns = await bed.namespace('queue');
+    await bed.controller(ns, ['--max-concurrent-restores=1']);
     // Existing databases read dump files from a claim of their own.
     await core.createNamespacedPersistentVolumeClaim({
       namespace: ns,
@@ -396,9 +373,9 @@ describe('AlmaRestore controller', { concurrency: 3 }, () => {
   });
 
   it('runs as two replicas where only the Lease holder acts, and the standby takes over when it dies', async () => {
-    const ns = await restoreNamespace('leader');
+    const ns = await bed.namespace('leader');
     const args = ['--leader-elect', `--lease-namespace=${ns}`];
-    const a = await controllerFor(ns, args, 'leader-a');
+    const a = await bed.controller(ns, args, 'leader-a');
     const coordination = cp.kubeConfig.makeApiClient(k8s.CoordinationV1Api);
     let holder = '';
     await waitFor('a leader', async () => {
@@ -409,7 +386,7 @@ describe('AlmaRestore controller', { concurrency: 3 }, () => {
       holder = lease.spec?.holderIdentity ?? '';
       return holder !== '';
     });
-    const b = await controllerFor(ns, args, 'leader-b');
+    const b = await bed.controller(ns, args, 'leader-b');
     assert.match(holder, new RegExp(`_${a.child.pid}$`), 'the first replica leads');
     const restores = new RestoreClient(cp.kubeConfig, ns);
     await restores.create(managedRestore('l1'));
@@ -430,7 +407,7 @@ describe('AlmaRestore controller', { concurrency: 3 }, () => {
       60_000,
       500,
     );
-    await provision(ns, 'l1');
+    await bed.provision(ns, 'l1');
     await restores.waitForPhase('l1', 'Fetching');
     assert.match(
       await b.metrics(),

@@ -4,58 +4,34 @@
 // edited: Planning has not started); a restore Failed at fetch may fix its SFTP source and its
 // staging claim, and the retry annotation resumes with them.
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { sharedControlPlane, waitFor, type ControlPlane } from '../support/control-plane.js';
-import { startController, type ControllerProcess } from '../support/controller-process.js';
-import { FakeKubelet } from '../support/fake-kubelet.js';
-import {
-  RestoreClient,
-  createRestoreSecrets,
-  existingRestore,
-  managedRestore,
-  stepResult,
-} from '../support/restores.js';
+import { waitFor, waitForValue, type ControlPlane } from '../support/control-plane.js';
+import { ControllerBed } from '../support/controller-bed.js';
+import type { FakeKubelet } from '../support/fake-kubelet.js';
+import { existingRestore, managedRestore, stepResult, type RestoreClient } from '../support/restores.js';
 import type { AlmaRestore } from '../../src/api/types.js';
 
 describe('AlmaRestore controller: Planning checks and fixable mistakes', { concurrency: 3 }, () => {
+  let bed: ControllerBed;
   let cp: ControlPlane;
   let kubelet: FakeKubelet;
   let core: k8s.CoreV1Api;
   let storage: k8s.StorageV1Api;
   let batch: k8s.BatchV1Api;
-  let logDir: string;
-  const controllers: ControllerProcess[] = [];
   const storageClasses: string[] = [];
 
   before(async () => {
-    cp = await sharedControlPlane();
-    kubelet = new FakeKubelet(cp.kubeConfig);
+    bed = await ControllerBed.start('planning');
+    ({ cp, kubelet } = bed);
     core = cp.kubeConfig.makeApiClient(k8s.CoreV1Api);
     storage = cp.kubeConfig.makeApiClient(k8s.StorageV1Api);
     batch = cp.kubeConfig.makeApiClient(k8s.BatchV1Api);
-    logDir = await mkdtemp(path.join(os.tmpdir(), 'alma-planning-logs-'));
   });
   after(async () => {
-    for (const c of controllers) await c.stop();
+    await bed.stop();
     for (const name of storageClasses) await storage.deleteStorageClass({ name }).catch(() => undefined);
   });
-
-  async function setUp(prefix: string) {
-    const ns = await cp.newNamespace(prefix);
-    await createRestoreSecrets(cp.kubeConfig, ns);
-    const c = await startController({
-      kubeconfigPath: cp.kubeconfigPath,
-      namespace: ns,
-      logDir,
-      name: prefix,
-    });
-    controllers.push(c);
-    return { ns, restores: new RestoreClient(cp.kubeConfig, ns) };
-  }
 
   const planned = (r: AlmaRestore) => r.status?.conditions?.find((c) => c.type === 'Planned');
 
@@ -80,6 +56,16 @@ describe('AlmaRestore controller: Planning checks and fixable mistakes', { concu
     return list.items.map((e) => `${e.type}/${e.reason}: ${e.message}`);
   }
 
+  /** The controller writes the Event just after the condition: wait for it, naming what was seen. */
+  async function waitForEvent(ns: string, name: string, prefix: string) {
+    await waitForValue(
+      `a ${prefix} Event on ${name}`,
+      () => events(ns, name),
+      (list) => list.some((e) => e.startsWith(prefix)),
+      { describe: (list) => JSON.stringify(list) },
+    );
+  }
+
   async function createClaim(ns: string, name: string, size: string) {
     await core.createNamespacedPersistentVolumeClaim({
       namespace: ns,
@@ -92,7 +78,7 @@ describe('AlmaRestore controller: Planning checks and fixable mistakes', { concu
   }
 
   it('waits in Planning for a named StorageClass, then goes on once it exists', async () => {
-    const { ns, restores } = await setUp('plan-sc');
+    const { ns, restores } = await bed.setUp('plan-sc');
     const className = `${ns}-fast`;
     await restores.create(managedRestore('sc', { storage: { storageClassName: className } }));
     const waiting = await waitForPlanned(
@@ -104,9 +90,7 @@ describe('AlmaRestore controller: Planning checks and fixable mistakes', { concu
       ),
     );
     assert.match(waiting.status?.progressMessage ?? '', /^Waiting in Planning: StorageClass/);
-    assert.ok(
-      (await events(ns, 'sc')).some((e) => e.startsWith('Warning/StorageClassNotFound: StorageClass')),
-    );
+    await waitForEvent(ns, 'sc', 'Warning/StorageClassNotFound: StorageClass');
     assert.equal((await core.listNamespacedPersistentVolumeClaim({ namespace: ns })).items.length, 0);
     storageClasses.push(className);
     await storage.createStorageClass({
@@ -121,7 +105,7 @@ describe('AlmaRestore controller: Planning checks and fixable mistakes', { concu
   });
 
   it('waits for the image pull Secrets, naming the type the kubelet needs', async () => {
-    const { ns, restores } = await setUp('plan-pull');
+    const { ns, restores } = await bed.setUp('plan-pull');
     const restore = managedRestore('pull');
     restore.spec.database.managed!.imagePullSecrets = ['oracle-registry'];
     await restores.create(restore);
@@ -154,7 +138,7 @@ describe('AlmaRestore controller: Planning checks and fixable mistakes', { concu
   });
 
   it("waits while an existing database's staging claim is missing or smaller than the plan; an edit in Planning re-plans", async () => {
-    const { ns, restores } = await setUp('plan-claim');
+    const { ns, restores } = await bed.setUp('plan-claim');
     const restore = existingRestore('small');
     restore.spec.institutions[0]!.bibRecords = 3_000_000;
     await restores.create(restore);
@@ -172,7 +156,7 @@ describe('AlmaRestore controller: Planning checks and fixable mistakes', { concu
       /dumps \(database\.existing\.stagingClaimName\) holds 100Gi; the plan needs 212Gi of dump files for 3000000 bib records: expand it \(kubectl patch pvc dumps .*\), set database\.existing\.stagingClaimName to a larger claim, or set storage\.stagingSize/,
     );
     assert.equal(tooSmall.status?.plan?.stagingSize, '212Gi');
-    assert.ok((await events(ns, 'small')).some((e) => e.startsWith('Warning/StagingClaimTooSmall')));
+    await waitForEvent(ns, 'small', 'Warning/StagingClaimTooSmall');
     // Planning has not started: the spec may still change, and the plan follows it.
     await restores.patch('small', { spec: { storage: { stagingSize: '90Gi' } } });
     const fetching = await restores.waitForPhase('small', 'Fetching', 30_000);
@@ -180,7 +164,7 @@ describe('AlmaRestore controller: Planning checks and fixable mistakes', { concu
   });
 
   it('lets a restore Failed at fetch fix its SFTP host and staging claim; the retry resumes with them', async () => {
-    const { ns, restores } = await setUp('fix-fetch');
+    const { ns, restores } = await bed.setUp('fix-fetch');
     await createClaim(ns, 'dumps', '500Gi');
     await restores.create(existingRestore('typo'));
     await restores.waitForPhase('typo', 'Fetching');

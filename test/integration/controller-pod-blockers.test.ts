@@ -4,51 +4,35 @@
 // provisioning) with the kubelet's reason once it outlasts --pod-blocked-timeout.
 // test/integration/real-node-*.test.ts shows the same against a real kubelet.
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { sharedControlPlane, waitFor, waitForValue, type ControlPlane } from '../support/control-plane.js';
-import { startController, type ControllerProcess } from '../support/controller-process.js';
-import { FakeKubelet } from '../support/fake-kubelet.js';
-import { RestoreClient, createRestoreSecrets, managedRestore } from '../support/restores.js';
+import { waitFor, waitForValue, type ControlPlane } from '../support/control-plane.js';
+import { ControllerBed } from '../support/controller-bed.js';
+import type { FakeKubelet } from '../support/fake-kubelet.js';
+import { managedRestore, type RestoreClient } from '../support/restores.js';
 import type { AlmaRestore } from '../../src/api/types.js';
 
 const GRACE = '20s';
 
 describe('pod blockers (fake kubelet)', { concurrency: 3 }, () => {
+  let bed: ControllerBed;
   let cp: ControlPlane;
   let kubelet: FakeKubelet;
   let core: k8s.CoreV1Api;
   let batch: k8s.BatchV1Api;
-  let logDir: string;
-  const controllers: ControllerProcess[] = [];
 
   before(async () => {
-    cp = await sharedControlPlane();
-    kubelet = new FakeKubelet(cp.kubeConfig);
+    bed = await ControllerBed.start('blockers');
+    ({ cp, kubelet } = bed);
     core = cp.kubeConfig.makeApiClient(k8s.CoreV1Api);
     batch = cp.kubeConfig.makeApiClient(k8s.BatchV1Api);
-    logDir = await mkdtemp(path.join(os.tmpdir(), 'alma-blockers-logs-'));
   });
   after(async () => {
-    for (const c of controllers) await c.stop();
+    await bed.stop();
   });
 
   async function fetchingRestore(prefix: string) {
-    const ns = await cp.newNamespace(prefix);
-    await createRestoreSecrets(cp.kubeConfig, ns);
-    controllers.push(
-      await startController({
-        kubeconfigPath: cp.kubeconfigPath,
-        namespace: ns,
-        args: [`--pod-blocked-timeout=${GRACE}`],
-        logDir,
-        name: prefix,
-      }),
-    );
-    const restores = new RestoreClient(cp.kubeConfig, ns);
+    const { ns, restores } = await bed.setUp(prefix, [`--pod-blocked-timeout=${GRACE}`]);
     await restores.create(managedRestore('b1'));
     await restores.waitForPhase('b1', 'Provisioning');
     return { ns, restores };

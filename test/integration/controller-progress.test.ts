@@ -4,15 +4,12 @@
 // status.steps.<step>.progress, status.progress and status.progressMessage. The lines are the
 // steps' own records (the same builders the steps log). After a failure the last progress stays.
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { sharedControlPlane, waitFor, type ControlPlane } from '../support/control-plane.js';
-import { startController, type ControllerProcess } from '../support/controller-process.js';
-import { FakeKubelet } from '../support/fake-kubelet.js';
+import { waitFor, type ControlPlane } from '../support/control-plane.js';
+import { ControllerBed } from '../support/controller-bed.js';
+import type { FakeKubelet } from '../support/fake-kubelet.js';
 import { FakeNodeLogs } from '../support/fake-node-logs.js';
-import { RestoreClient, createRestoreSecrets, managedRestore, stepResult } from '../support/restores.js';
+import { managedRestore, stepResult, type RestoreClient } from '../support/restores.js';
 import type { AlmaRestore, StepProgress } from '../../src/api/types.js';
 import { progressFields, type ProgressReport } from '../../src/contract/progress-record.js';
 import { transferProgress, waitingProgress } from '../../src/steps/fetch/progress.js';
@@ -32,20 +29,18 @@ function line(report: ProgressReport, at: Date): string {
 }
 
 describe('AlmaRestore controller: live progress of every step', () => {
+  let bed: ControllerBed;
   let cp: ControlPlane;
   let kubelet: FakeKubelet;
   let node: FakeNodeLogs;
-  let logDir: string;
-  const controllers: ControllerProcess[] = [];
 
   before(async () => {
-    cp = await sharedControlPlane();
-    kubelet = new FakeKubelet(cp.kubeConfig);
+    bed = await ControllerBed.start('progress');
+    ({ cp, kubelet } = bed);
     node = await FakeNodeLogs.start(cp, `alma-progress-${process.pid}`);
-    logDir = await mkdtemp(path.join(os.tmpdir(), 'alma-progress-logs-'));
   });
   after(async () => {
-    for (const c of controllers) await c.stop();
+    await bed.stop();
     await node?.stop();
   });
 
@@ -68,16 +63,10 @@ describe('AlmaRestore controller: live progress of every step', () => {
   }
 
   it('shows fetch waiting and transferring, prepare actions, import ETA and verify checks; keeps it after a failure', async () => {
-    const ns = await cp.newNamespace('progress');
-    await createRestoreSecrets(cp.kubeConfig, ns);
-    controllers.push(
-      await startController({ kubeconfigPath: cp.kubeconfigPath, namespace: ns, logDir, name: 'progress' }),
-    );
-    const restores = new RestoreClient(cp.kubeConfig, ns);
+    const { ns, restores } = await bed.setUp('progress');
     await restores.create(managedRestore('live'));
     await restores.waitForPhase('live', 'Provisioning');
-    await kubelet.bindClaim(ns, 'live-staging');
-    await kubelet.markStatefulSetReady(ns, 'live-db');
+    await bed.provision(ns, 'live');
     await restores.waitForPhase('live', 'Fetching');
 
     // fetch, waiting for the delivery: which files are there, since when.

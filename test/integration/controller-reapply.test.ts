@@ -3,44 +3,30 @@
 // Terminating, saying which pod keeps it; it adopts the retained database explicitly (ownerReference,
 // Event, status.actions); and it refuses an object of that name it did not make.
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { sharedControlPlane, waitFor, type ControlPlane } from '../support/control-plane.js';
-import { startController, type ControllerProcess } from '../support/controller-process.js';
-import { FakeKubelet } from '../support/fake-kubelet.js';
-import { RestoreClient, createRestoreSecrets, managedRestore } from '../support/restores.js';
+import { waitFor, type ControlPlane } from '../support/control-plane.js';
+import { ControllerBed } from '../support/controller-bed.js';
+import type { FakeKubelet } from '../support/fake-kubelet.js';
+import { managedRestore } from '../support/restores.js';
 import type { AlmaRestore } from '../../src/api/types.js';
 
 describe('AlmaRestore controller: re-applying a deleted name', () => {
+  let bed: ControllerBed;
   let cp: ControlPlane;
   let kubelet: FakeKubelet;
   let core: k8s.CoreV1Api;
   let apps: k8s.AppsV1Api;
-  let logDir: string;
-  const controllers: ControllerProcess[] = [];
 
   before(async () => {
-    cp = await sharedControlPlane();
-    kubelet = new FakeKubelet(cp.kubeConfig);
+    bed = await ControllerBed.start('reapply');
+    ({ cp, kubelet } = bed);
     core = cp.kubeConfig.makeApiClient(k8s.CoreV1Api);
     apps = cp.kubeConfig.makeApiClient(k8s.AppsV1Api);
-    logDir = await mkdtemp(path.join(os.tmpdir(), 'alma-reapply-logs-'));
   });
   after(async () => {
-    for (const c of controllers) await c.stop();
+    await bed.stop();
   });
-
-  async function setUp(prefix: string) {
-    const ns = await cp.newNamespace(prefix);
-    await createRestoreSecrets(cp.kubeConfig, ns);
-    controllers.push(
-      await startController({ kubeconfigPath: cp.kubeconfigPath, namespace: ns, logDir, name: prefix }),
-    );
-    return { ns, restores: new RestoreClient(cp.kubeConfig, ns) };
-  }
 
   async function events(ns: string, name: string) {
     const list = await core.listNamespacedEvent({
@@ -51,7 +37,7 @@ describe('AlmaRestore controller: re-applying a deleted name', () => {
   }
 
   it('waits for the old staging claim to go and adopts the retained database, saying so', async () => {
-    const { ns, restores } = await setUp('reapply');
+    const { ns, restores } = await bed.setUp('reapply');
     const first = await restores.create(managedRestore('q3'));
     await restores.waitForPhase('q3', 'Provisioning');
     await waitFor('the first restore to create its staging claim and database', async () => {
@@ -139,7 +125,7 @@ describe('AlmaRestore controller: re-applying a deleted name', () => {
   });
 
   it('refuses a child name held by an object it did not make', async () => {
-    const { ns, restores } = await setUp('reapply-foreign');
+    const { ns, restores } = await bed.setUp('reapply-foreign');
     await core.createNamespacedService({
       namespace: ns,
       body: { metadata: { name: 'other-db' }, spec: { clusterIP: 'None', ports: [{ port: 1521 }] } },

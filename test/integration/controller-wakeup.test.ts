@@ -2,36 +2,26 @@
 // limit, has no requeue timer (and the informers' resync is 5 minutes), so these restores move
 // within the waits below only if the event itself (a Secret created, a slot freed) wakes them.
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { sharedControlPlane, waitForValue, type ControlPlane } from '../support/control-plane.js';
-import { startController, type ControllerProcess } from '../support/controller-process.js';
+import { waitForValue, type ControlPlane } from '../support/control-plane.js';
+import { ControllerBed } from '../support/controller-bed.js';
 import { RestoreClient, createRestoreSecrets, managedRestore } from '../support/restores.js';
 
 describe('controller wake-ups', () => {
+  let bed: ControllerBed;
   let cp: ControlPlane;
-  let logDir: string;
-  const controllers: ControllerProcess[] = [];
 
   before(async () => {
-    cp = await sharedControlPlane();
-    logDir = await mkdtemp(path.join(os.tmpdir(), 'alma-wakeup-logs-'));
+    bed = await ControllerBed.start('wakeup');
+    cp = bed.cp;
   });
   after(async () => {
-    for (const c of controllers) await c.stop();
+    await bed.stop();
   });
-
-  async function controllerFor(namespace: string, args: string[] = []) {
-    const c = await startController({ kubeconfigPath: cp.kubeconfigPath, namespace, args, logDir });
-    controllers.push(c);
-    return c;
-  }
 
   it('admits a restore as soon as the Secrets it waits for are created', async () => {
     const ns = await cp.newNamespace('wake-secret');
-    await controllerFor(ns);
+    await bed.controller(ns);
     const restores = new RestoreClient(cp.kubeConfig, ns);
     await restores.create(managedRestore('q3'));
     await waitForValue(
@@ -46,9 +36,8 @@ describe('controller wake-ups', () => {
   });
 
   it('admits a Queued restore when the active one leaves its slot', async () => {
-    const ns = await cp.newNamespace('wake-slot');
-    await createRestoreSecrets(cp.kubeConfig, ns);
-    await controllerFor(ns, ['--max-concurrent-restores=1']);
+    const ns = await bed.namespace('wake-slot');
+    await bed.controller(ns, ['--max-concurrent-restores=1']);
     const restores = new RestoreClient(cp.kubeConfig, ns);
     await restores.create(managedRestore('first'));
     await restores.waitForPhase('first', 'Provisioning');

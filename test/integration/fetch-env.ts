@@ -3,6 +3,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { after, before } from 'node:test';
 import { createLogger } from '../../src/logging.js';
 import { fetchCommand } from '../../src/steps/fetch/command.js';
 import type { FetchFlags } from '../../src/steps/fetch/options.js';
@@ -18,6 +19,35 @@ export interface FetchEnv {
   /** A fresh directory under root. */
   dir(name: string): string;
   credentials(kind: 'password' | 'key', pin?: string, overrides?: Record<string, string>): string;
+}
+
+/**
+ * The file's fetch environment: started in a top-level before(), stopped and removed in after().
+ * Read it only inside tests and hooks.
+ */
+export function fetchEnvForFile(): FetchEnv {
+  let inner: FetchEnv | undefined;
+  const get = () => {
+    if (!inner) throw new Error('the fetch environment starts in before(): use it inside a test');
+    return inner;
+  };
+  before(async () => {
+    inner = await fetchEnv();
+  });
+  after(async () => {
+    await inner?.server.stop();
+    if (inner) rmSync(inner.root, { recursive: true, force: true });
+  });
+  return {
+    get root() {
+      return get().root;
+    },
+    get server() {
+      return get().server;
+    },
+    dir: (name) => get().dir(name),
+    credentials: (kind, pin, overrides) => get().credentials(kind, pin, overrides),
+  };
 }
 
 export async function fetchEnv(): Promise<FetchEnv> {

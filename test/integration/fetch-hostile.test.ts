@@ -2,105 +2,37 @@
 // OpenSSH server and real files: each is refused with its own reason, nothing is written outside
 // the staging directory, and nothing half-written is left looking complete.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   buildDelivery,
   buildZip,
-  makeReadable,
-  rawTar,
-  scriptsZip,
   vendorParfile,
-  writeTarGzParts,
   type RawTarEntry,
   type ZipEntrySpec,
 } from '../support/delivery.js';
 import { FETCH_EXIT } from '../../src/contract/exit-codes.js';
 import type { FetchReport } from '../../src/steps/fetch/run.js';
-import { fetchEnv, runFetchCommand, type FetchEnv } from './fetch-env.js';
+import {
+  C,
+  FOLDER,
+  I,
+  assertNothingHalfWritten,
+  craftedDrop as craftedDropIn,
+  craftedFlags,
+  dump,
+  listAll,
+  sha256,
+} from './fetch-crafted.js';
+import { fetchEnvForFile, runFetchCommand } from './fetch-env.js';
 
-const C = '3975';
-const I = '3978';
-const FOLDER = `local_${C}_${I}`;
-const dump = (n: number) => `${FOLDER}/local_backup_final_${C}_${I}_0${n}.dmp`;
+const env = fetchEnvForFile();
 
-let env: FetchEnv;
-before(async () => {
-  env = await fetchEnv();
-});
-after(async () => {
-  await env?.server.stop();
-  if (env) rmSync(env.root, { recursive: true, force: true });
-});
-
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-function flags(drop: string, staging: string, extra: Record<string, string> = {}) {
-  return {
-    host: env.server.host,
-    port: String(env.server.port),
-    directory: drop,
-    customer: C,
-    institution: [I],
-    credentialsDir: env.credentials('password'),
-    dest: staging,
-    reserve: '0',
-    ...extra,
-  };
-}
-
-/** A delivery whose tarball is exactly `entries`, with the vendor's scripts zip (or `zip`). */
-function craftedDrop(entries: RawTarEntry[], zip?: Buffer): string {
-  const drop = env.dir('drop');
-  writeTarGzParts(drop, `${C}_${I}`, rawTar(entries), 4096);
-  writeFileSync(
-    path.join(drop, 'alma_localbackup_customer.zip'),
-    zip ?? scriptsZip(C, [{ institutionId: I, dumpFiles: 2 }]),
-  );
-  makeReadable(drop);
-  return drop;
-}
-
-/** Every file below `dir`, recursively (names relative to it). */
-function listAll(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
-}
-
-/** No temporary file, and every file the state records is on disk with that sha256. */
-function assertNothingHalfWritten(staging: string): void {
-  const dir = path.join(staging, FOLDER);
-  assert.deepEqual(
-    listAll(dir).filter((n) => n.endsWith('.alma-partial')),
-    [],
-    'no temporary file left',
-  );
-  const stateFile = path.join(dir, '.alma-fetch-state.json');
-  if (!existsSync(stateFile)) return;
-  const state = JSON.parse(readFileSync(stateFile, 'utf8')) as {
-    files: Record<string, { sha256: string }>;
-    scripts: Record<string, { sha256: string }>;
-  };
-  for (const [name, rec] of Object.entries(state.files))
-    assert.equal(
-      sha256(readFileSync(path.join(dir, name))),
-      rec.sha256,
-      `${name}: the record is of this copy`,
-    );
-  for (const [name, rec] of Object.entries(state.scripts))
-    assert.equal(sha256(readFileSync(path.join(dir, 'scripts', name))), rec.sha256, `scripts/${name}`);
-}
+const flags = (drop: string, staging: string, extra: Record<string, string> = {}) =>
+  craftedFlags(env, drop, staging, extra);
+const craftedDrop = (entries: RawTarEntry[], zip?: Buffer) => craftedDropIn(env, entries, zip);
 
 describe('colliding tar members are refused, each with its own reason', () => {
   const cases: [string, RawTarEntry[], string][] = [

@@ -27,7 +27,7 @@ import { connectSftp } from '../../src/sftp/connection.js';
 import { readSftpCredentials } from '../../src/sftp/credentials.js';
 import { FETCH_EXIT } from '../../src/contract/exit-codes.js';
 import type { FetchReport } from '../../src/steps/fetch/run.js';
-import { PASSWORD, fetchEnv, runFetchCommand, type FetchEnv } from './fetch-env.js';
+import { PASSWORD, fetchEnvForFile, runFetchCommand } from './fetch-env.js';
 import { freePort } from '../support/control-plane.js';
 
 const C = '3975';
@@ -40,14 +40,7 @@ const consortiumParfile = (c: string, i: string) =>
     '',
   ].join('\n');
 
-let env: FetchEnv;
-before(async () => {
-  env = await fetchEnv();
-});
-after(async () => {
-  await env?.server.stop();
-  if (env) rmSync(env.root, { recursive: true, force: true });
-});
+const env = fetchEnvForFile();
 
 function sha256(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');

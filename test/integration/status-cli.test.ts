@@ -1,24 +1,24 @@
-// `alma-restore status` and the kubectl plugin's `kubectl alma status` (run as the executable
-// kubectl would run, src/kubectl-alma.ts, since no kubectl binary is built here) against the real
-// API server: restores written through the status subresource in a few states, a step pod whose
-// status is written as a kubelet would, and Events on the restore. `logs` is shown up to the
-// point where the kubelet would serve the log (there is none in this harness).
+// `alma-restore status` and the kubectl plugin's entry point (src/kubectl-alma.ts, run as kubectl
+// runs it; cli-package.test.ts runs it through a real kubectl) against the real API server:
+// restores written through the status subresource in a few states, a step pod whose status is
+// written as a kubelet would, and Events on the restore. `logs` is shown here up to the point where
+// the kubelet would serve the log; logs-follow.test.ts follows one through a stand-in kubelet.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
-import { GROUP, PLURAL, VERSION, type AlmaRestore, type AlmaRestoreStatus } from '../../src/api/types.js';
-import { sharedControlPlane, waitFor, type ControlPlane } from '../support/control-plane.js';
-import { existingRestore } from '../support/restores.js';
+import type { AlmaRestore, AlmaRestoreStatus } from '../../src/api/types.js';
+import { sharedControlPlane, type ControlPlane } from '../support/control-plane.js';
+import { RestoreClient, existingRestore } from '../support/restores.js';
+import { createStepPod } from '../support/step-pods.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 describe('status and logs against the API server', () => {
   let cp: ControlPlane;
   let ns: string;
-  let objects: k8s.CustomObjectsApi;
   let core: k8s.CoreV1Api;
 
   function cli(entry: 'cli' | 'kubectl-alma', args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -30,49 +30,11 @@ describe('status and logs against the API server', () => {
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   }
 
-  async function restoreIn(name: string, status: AlmaRestoreStatus): Promise<AlmaRestore> {
-    const body = existingRestore(name);
-    const created = (await objects.createNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace: ns,
-      plural: PLURAL,
-      body,
-    })) as AlmaRestore;
-    return (await objects.replaceNamespacedCustomObjectStatus({
-      group: GROUP,
-      version: VERSION,
-      namespace: ns,
-      plural: PLURAL,
-      name,
-      body: { ...created, status },
-    })) as AlmaRestore;
-  }
+  const restoreIn = (name: string, status: AlmaRestoreStatus) =>
+    new RestoreClient(cp.kubeConfig, ns).createWithStatus(existingRestore(name), status);
 
-  async function stepPod(name: string, jobName: string, container: string, status: k8s.V1PodStatus) {
-    let pod: k8s.V1Pod | undefined;
-    // The ServiceAccount controller creates "default" shortly after the namespace.
-    await waitFor(`pod ${name} to be created (the namespace's default ServiceAccount)`, async () => {
-      pod = await core
-        .createNamespacedPod({
-          namespace: ns,
-          body: {
-            metadata: { name, labels: { 'job-name': jobName } },
-            spec: {
-              nodeName: 'node-a',
-              automountServiceAccountToken: false,
-              containers: [{ name: container, image: 'runner:test' }],
-            },
-          },
-        })
-        .catch(() => undefined);
-      return pod !== undefined;
-    });
-    await core.patchNamespacedPodStatus(
-      { namespace: ns, name, body: { status } },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-    );
-  }
+  const stepPod = (name: string, jobName: string, container: string, status: k8s.V1PodStatus) =>
+    createStepPod(core, ns, { name, jobName, container, nodeName: 'node-a' }, status);
 
   async function event(restore: AlmaRestore, reason: string, type: string, message: string, at: Date) {
     await core.createNamespacedEvent({
@@ -100,7 +62,6 @@ describe('status and logs against the API server', () => {
   before(async () => {
     cp = await sharedControlPlane();
     ns = await cp.newNamespace('status');
-    objects = cp.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
     core = cp.kubeConfig.makeApiClient(k8s.CoreV1Api);
     const started = new Date(Date.now() - 2 * 3600_000);
     const importing = await restoreIn('q3-importing', {
@@ -330,7 +291,7 @@ describe('status and logs against the API server', () => {
     assert.equal(none.code, 1);
     assert.equal(
       none.stderr.trim(),
-      `kubectl alma: ${ns}/q3-importing has no verify step pod yet (phase Importing): alma-restore status q3-importing -n ${ns} says what it waits for`,
+      `kubectl alma: ${ns}/q3-importing has no verify step pod yet (phase Importing): kubectl alma status q3-importing -n ${ns} says what it waits for`,
     );
   });
 });

@@ -3,26 +3,19 @@
 // itself, not a function's return.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { buildDelivery } from '../support/delivery.js';
 import { startThrottleProxy } from '../support/throttle-proxy.js';
-import { fetchEnv, type FetchEnv } from './fetch-env.js';
+import { fetchEnvForFile } from './fetch-env.js';
 
 const C = '3975';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 /** How long a process may live on after writing its result. */
 const EXIT_GRACE_MS = 5000;
 
-let env: FetchEnv;
-before(async () => {
-  env = await fetchEnv();
-});
-after(async () => {
-  await env?.server.stop();
-  if (env) rmSync(env.root, { recursive: true, force: true });
-});
+const env = fetchEnvForFile();
 
 interface Watched {
   child: ChildProcess;

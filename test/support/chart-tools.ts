@@ -1,4 +1,4 @@
-// The real helm and promtool binaries for the chart, alert and install-manifest tests, found
+// The real helm, promtool and kubectl binaries for the chart, alert, install-manifest and CLI tests, found
 // without starting a control plane. A missing binary is an error that says how to get it, never
 // a silent skip.
 import { execFile } from 'node:child_process';
@@ -51,6 +51,20 @@ export function findPromtool(): string {
     throw new Error(
       "promtool not found on PATH: install it with 'apt-get install prometheus' (it is in .ci/apt-packages.txt), or set PROMTOOL_BIN",
     );
+  return found;
+}
+
+/** The kubectl release the tests are written against (a plugin is found the same way by any 1.12+). */
+export const KUBECTL_VERSION = 'v1.32.4';
+
+/** kubectl: $KUBECTL_BIN, else the one on PATH. */
+export function findKubectl(): string {
+  const found = process.env.KUBECTL_BIN ?? onPath('kubectl');
+  if (!found)
+    throw new Error(
+      `kubectl not found on PATH: install it (the release binary, https://dl.k8s.io/release/${KUBECTL_VERSION}/bin/linux/amd64/kubectl, into /usr/local/bin, or 'apt-get install kubectl' from pkgs.k8s.io), or set KUBECTL_BIN`,
+    );
+  if (!existsSync(found)) throw new Error(`KUBECTL_BIN=${found} does not exist`);
   return found;
 }
 

@@ -2,8 +2,12 @@
 // HTTPS server on loopback that serves /containerLogs/<namespace>/<pod>/<container>, the path the
 // API server proxies `pods/log` to. Pods are bound to the Node as the scheduler would (a Binding),
 // and the test writes what the step container printed. The request goes through the real API
-// server (authorization, pod and container checks, tailLines), only the kubelet is played.
+// server (authorization, pod and container checks, tailLines, follow), only the kubelet is
+// played. With follow=true the kubelet keeps the response open, sends each line as the container
+// prints it and closes it when the container ends (`kubectl logs -f` returns then); `end` plays
+// that, for a container that exits or is killed with its deleted pod.
 import { readFile } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as k8s from '@kubernetes/client-node';
@@ -17,6 +21,10 @@ export class FakeNodeLogs {
     readonly nodeName: string,
     /** "<namespace>/<pod>/<container>" -> what it printed. */
     private readonly logs: Map<string, string>,
+    /** "<namespace>/<pod>/<container>" -> the open follow=true responses. */
+    private readonly followers: Map<string, Set<ServerResponse>>,
+    /** The containers that have ended (a follow request gets what they printed, then the end). */
+    private readonly ended: Set<string>,
     /** The paths the API server asked for. */
     readonly requests: string[],
   ) {}
@@ -24,6 +32,8 @@ export class FakeNodeLogs {
   static async start(cp: ControlPlane, nodeName: string): Promise<FakeNodeLogs> {
     const { serverCert, serverKey } = cp.info.pki.files;
     const logs = new Map<string, string>();
+    const followers = new Map<string, Set<ServerResponse>>();
+    const ended = new Set<string>();
     const requests: string[] = [];
     const server = createServer(
       { cert: await readFile(serverCert), key: await readFile(serverKey) },
@@ -31,7 +41,8 @@ export class FakeNodeLogs {
         const url = new URL(req.url ?? '/', 'https://node');
         requests.push(url.pathname + url.search);
         const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
-        const text = m ? logs.get(`${m[1]}/${m[2]}/${m[3]}`) : undefined;
+        const key = m ? `${m[1]}/${m[2]}/${m[3]}` : '';
+        const text = logs.get(key);
         if (text === undefined) {
           res.writeHead(404).end('no such container log');
           return;
@@ -40,7 +51,14 @@ export class FakeNodeLogs {
         const tail = Number(url.searchParams.get('tailLines') ?? 'NaN');
         const lines = text.split('\n').filter((l) => l !== '');
         const shown = Number.isFinite(tail) ? lines.slice(-tail) : lines;
-        res.writeHead(200, { 'Content-Type': 'text/plain' }).end(shown.map((l) => `${l}\n`).join(''));
+        res.writeHead(200, { 'Content-Type': 'text/plain' }).write(shown.map((l) => `${l}\n`).join(''));
+        if (url.searchParams.get('follow') !== 'true' || ended.has(key)) {
+          res.end();
+          return;
+        }
+        const open = followers.get(key) ?? new Set<ServerResponse>();
+        followers.set(key, open.add(res));
+        res.on('close', () => open.delete(res));
       },
     );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -60,7 +78,7 @@ export class FakeNodeLogs {
       },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
     );
-    return new FakeNodeLogs(core, server, nodeName, logs, requests);
+    return new FakeNodeLogs(core, server, nodeName, logs, followers, ended, requests);
   }
 
   /** Binds the Job's pod to this node (what the scheduler does) and returns its name. */
@@ -81,13 +99,28 @@ export class FakeNodeLogs {
     return name;
   }
 
-  /** Appends lines to what the container printed. */
+  /** Appends lines to what the container printed; a follower gets them as they come. */
   print(namespace: string, pod: string, container: string, lines: string[]): void {
     const key = `${namespace}/${pod}/${container}`;
-    this.logs.set(key, (this.logs.get(key) ?? '') + lines.map((l) => `${l}\n`).join(''));
+    const text = lines.map((l) => `${l}\n`).join('');
+    this.logs.set(key, (this.logs.get(key) ?? '') + text);
+    for (const res of this.followers.get(key) ?? []) res.write(text);
+  }
+
+  /** The container ended (exited, or was killed with its pod): its followers' streams close. */
+  end(namespace: string, pod: string, container: string): void {
+    const key = `${namespace}/${pod}/${container}`;
+    this.ended.add(key);
+    for (const res of this.followers.get(key) ?? []) res.end();
+  }
+
+  /** How many follow=true streams of this container are open (the API server proxies each one). */
+  following(namespace: string, pod: string, container: string): number {
+    return this.followers.get(`${namespace}/${pod}/${container}`)?.size ?? 0;
   }
 
   async stop(): Promise<void> {
+    for (const open of this.followers.values()) for (const res of open) res.end();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await this.core.deleteNode({ name: this.nodeName }).catch(() => undefined);
   }

@@ -13,18 +13,15 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
+import { findKubectl } from './chart-tools.js';
 import { buildDelivery, type BuiltInstitution } from './delivery.js';
 
 /** kubectl with the given kubeconfig; throws with stderr on failure. */
 export async function kubectl(kubeconfig: string, args: string[], input?: string): Promise<string> {
-  if (
-    !existsSync('/usr/bin/kubectl') &&
-    !process.env.PATH?.split(':').some((d) => existsSync(path.join(d, 'kubectl')))
-  )
-    throw new Error('kubectl not found: install it (e.g. apt-get install kubectl, or the release binary)');
+  const bin = findKubectl();
   return new Promise((resolve, reject) => {
     const child = execFile(
-      'kubectl',
+      bin,
       [`--kubeconfig=${kubeconfig}`, ...args],
       { maxBuffer: 32 << 20 },
       (err, stdout, stderr) =>

@@ -8,6 +8,7 @@ import {
   VERSION,
   type AlmaRestore,
   type AlmaRestoreSpec,
+  type AlmaRestoreStatus,
 } from '../../src/api/types.js';
 import type { StepName, StepOutcome } from '../../src/contract/result.js';
 import { waitFor } from './control-plane.js';
@@ -95,6 +96,16 @@ export class RestoreClient {
 
   async create(restore: AlmaRestore): Promise<AlmaRestore> {
     return (await this.custom.createNamespacedCustomObject({ ...this.base(), body: restore })) as AlmaRestore;
+  }
+
+  /** Creates a restore and writes its status through the status subresource, as the controller would. */
+  async createWithStatus(restore: AlmaRestore, status: AlmaRestoreStatus): Promise<AlmaRestore> {
+    const created = await this.create(restore);
+    return (await this.custom.replaceNamespacedCustomObjectStatus({
+      ...this.base(),
+      name: restore.metadata.name!,
+      body: { ...created, status },
+    })) as AlmaRestore;
   }
 
   async get(name: string): Promise<AlmaRestore> {

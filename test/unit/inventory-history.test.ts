@@ -8,6 +8,7 @@ import { resolveAlmaRestore } from '../../src/api/defaults.js';
 import type { AlmaRestore, RestoreHistory } from '../../src/api/types.js';
 import { historyFor, inventoryStatus } from '../../src/controller/inventory-status.js';
 import { minimalSpec } from './api-fixtures.js';
+import { succeededStatus } from '../support/restore-status.js';
 
 const GiBs = (n: number) => n * GiB;
 
@@ -23,44 +24,14 @@ function restore(name: string, extra: Partial<AlmaRestore['status']> = {}, uid =
 
 /** A Succeeded restore of institution 3978 that counted 1,000,000 active bibs. */
 function succeeded(name: string, completionTime: string, bibActive = 1_000_000): AlmaRestore {
-  return restore(name, {
-    phase: 'Succeeded',
-    completionTime,
-    inventory: [
-      {
-        institutionId: '3978',
-        exact: true,
-        areas: [
-          { area: 'bibActive', count: bibActive },
-          { area: 'users', count: 5000 },
-          { area: 'licenses', notInDelivery: true },
-        ],
-      },
-    ],
-    steps: {
-      fetch: {
-        phase: 'Succeeded',
-        attempt: 1,
-        summary: { institutions: [{ id: '3978', extractedBytes: GiBs(60) }] },
-      },
-      import: {
-        phase: 'Succeeded',
-        attempt: 1,
-        startTime: '2026-09-01T00:00:00Z',
-        completionTime: '2026-09-01T05:00:00Z',
-      },
-    },
-    tablespaces: [
-      {
-        institutionId: '3978',
-        tablespace: 'USERS',
-        usedRatio: 0.7,
-        usedBytes: GiBs(50),
-        allocatedBytes: GiBs(70),
-        maxBytes: GiBs(100),
-      },
-    ],
-  });
+  return restore(
+    name,
+    succeededStatus(completionTime, [
+      { area: 'bibActive', count: bibActive },
+      { area: 'users', count: 5000 },
+      { area: 'licenses', notInDelivery: true },
+    ]),
+  );
 }
 
 describe('restore history', () => {

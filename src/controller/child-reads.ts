@@ -34,15 +34,29 @@ export async function latestWarning(
   return last ? `${last.reason}: ${last.message}` : undefined;
 }
 
-/** The step container's terminated state, from the Job's newest pod (never from logs). */
+/**
+ * The step container's terminated state, from the Job's newest pod (never from logs): from the
+ * cached pods, or, when the cache has not yet seen it (the Job's condition can arrive first),
+ * from the API server.
+ */
 export async function terminatedState(
   core: k8s.CoreV1Api,
   namespace: string,
   jobName: string,
   container: StepName,
+  cachedPods: k8s.V1Pod[] = [],
 ): Promise<k8s.V1ContainerStateTerminated | undefined> {
-  const pods = await core.listNamespacedPod({ namespace, labelSelector: `job-name=${jobName}` });
-  const newest = pods.items.sort(
+  return (
+    terminatedIn(cachedPods, container) ??
+    terminatedIn(
+      (await core.listNamespacedPod({ namespace, labelSelector: `job-name=${jobName}` })).items,
+      container,
+    )
+  );
+}
+
+function terminatedIn(pods: k8s.V1Pod[], container: StepName): k8s.V1ContainerStateTerminated | undefined {
+  const newest = [...pods].sort(
     (a, b) =>
       new Date(a.metadata?.creationTimestamp ?? 0).getTime() -
       new Date(b.metadata?.creationTimestamp ?? 0).getTime(),

@@ -15,7 +15,9 @@ import {
 import type { Logger } from '../logging.js';
 import type { Metrics } from '../runtime/metrics.js';
 import { forgetStepMetrics, recordFetchResult, recordImportProgress } from './step-metrics.js';
-import type { RunningInformer } from '../runtime/informers.js';
+import { withLabels, type Caches } from './caches.js';
+import { StatusWriter } from './status.js';
+import { syncConfigMap } from './configmap-sync.js';
 import { decodeTerminationMessage, type StepName, type StepResult } from '../steps/result.js';
 import { errorMessage } from '../errors.js';
 import type { EventRecorder } from './events.js';
@@ -35,7 +37,7 @@ import { historyFor, inventoryStatus } from './inventory-status.js';
 import { exportInventory, forgetInventory } from './inventory-metrics.js';
 import { planSizing } from '../api/sizing.js';
 import { LABEL } from '../resources/meta.js';
-import { setCondition, stepConditionType, type ConditionInput } from '../api/conditions.js';
+import { stepConditionType, type ConditionInput } from '../api/conditions.js';
 import { bindsOnFirstConsumer, latestWarning, terminatedState } from './child-reads.js';
 import { ensureChildren, releaseChildren } from './children.js';
 import { PLANNING_RECHECK_MS, checkPlanning, type PlanningProblem } from './planning.js';
@@ -75,11 +77,7 @@ export interface TablespaceGuardHook {
   >;
 }
 
-export interface Caches {
-  restores: RunningInformer<AlmaRestore>;
-  jobs: RunningInformer<k8s.V1Job>;
-  secrets: RunningInformer<k8s.V1Secret>;
-}
+export type { Caches } from './caches.js';
 
 export interface ReconcilerDeps {
   kc: k8s.KubeConfig;
@@ -97,6 +95,14 @@ export interface ReconcileResult {
 }
 
 const NOW_ISO = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** How soon a Pending pod is looked at again: what only its Events show wakes no informer. */
+const EVENT_ONLY_RECHECK_MS = PROGRESS_POLL_MS;
+
+/** A requeue just after a deadline that `waited` ms of `timeoutMs` have used. */
+function untilDeadline(timeoutMs: number, waited: number): number {
+  return Math.max(1000, timeoutMs - waited + 500);
+}
 
 function apiCode(err: unknown): number | undefined {
   return (err as { code?: number }).code;
@@ -132,6 +138,9 @@ export class Reconciler {
   private readonly now: () => Date;
   /** Restores whose last-progress gauge this process has set. */
   private readonly progressExported = new Set<string>();
+  private readonly status: StatusWriter;
+  /** resourceVersion of this process's last status write per restore, until the cache has caught up. */
+  private readonly written = new Map<string, string>();
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.core = deps.kc.makeApiClient(k8s.CoreV1Api);
@@ -140,11 +149,32 @@ export class Reconciler {
     this.custom = deps.kc.makeApiClient(k8s.CustomObjectsApi);
     this.storage = deps.kc.makeApiClient(k8s.StorageV1Api);
     this.now = deps.now ?? (() => new Date());
+    this.status = new StatusWriter(
+      {
+        get: (namespace, name) => this.readRestore(namespace, name),
+        replaceStatus: async (body) =>
+          (await this.custom.replaceNamespacedCustomObjectStatus({
+            group: GROUP,
+            version: VERSION,
+            namespace: body.metadata.namespace!,
+            plural: PLURAL,
+            name: body.metadata.name,
+            body,
+          })) as AlmaRestore,
+      },
+      this.now,
+      (updated) => {
+        this.written.set(
+          `${updated.metadata.namespace}/${updated.metadata.name}`,
+          updated.metadata.resourceVersion!,
+        );
+        this.exportMetrics(updated);
+      },
+    );
   }
 
-  async reconcile(key: string): Promise<ReconcileResult> {
-    const [namespace, name] = key.split('/') as [string, string];
-    const restore = (await ignore404(
+  private async readRestore(namespace: string, name: string): Promise<AlmaRestore | undefined> {
+    return (await ignore404(
       this.custom.getNamespacedCustomObject({
         group: GROUP,
         version: VERSION,
@@ -153,6 +183,33 @@ export class Reconciler {
         name,
       }),
     )) as AlmaRestore | undefined;
+  }
+
+  /**
+   * The restore from the watched cache, read through to the API server only while the cache has
+   * not yet delivered this process's own last status write (a pass right after a write must not
+   * act on the state before it). Copied: a pass updates it in place as it writes.
+   */
+  private async currentRestore(
+    key: string,
+    namespace: string,
+    name: string,
+  ): Promise<AlmaRestore | undefined> {
+    const cached = this.deps.caches.restores.get(name, namespace);
+    const mine = this.written.get(key);
+    if (mine === undefined || cached?.metadata.resourceVersion === mine) {
+      this.written.delete(key);
+      return cached && structuredClone(cached);
+    }
+    const fresh = await this.readRestore(namespace, name);
+    // The server holds our write or something newer: the cache will catch up with it.
+    if (!fresh || fresh.metadata.resourceVersion !== mine) this.written.delete(key);
+    return fresh;
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const restore = await this.currentRestore(key, namespace, name);
     if (!restore) {
       this.forgetMetrics(namespace, name);
       return {};
@@ -296,15 +353,19 @@ export class Reconciler {
   private async provision(restore: AlmaRestore, desired: DesiredState): Promise<ReconcileResult> {
     const ns = restore.metadata.namespace!;
     const c = desired.children;
-    await createIfAbsent(() => this.core.createNamespacedConfigMap({ namespace: ns, body: c.configMap }));
-    // The step configuration may change (e.g. retry after a spec fix before start); keep it current.
-    await this.core.replaceNamespacedConfigMap({
-      namespace: ns,
-      name: c.configMap.metadata!.name!,
-      body: c.configMap,
-    });
+    // The step configuration may change (e.g. retry after a spec fix before start): kept current,
+    // written only when it differs from the cached copy.
+    await syncConfigMap(
+      {
+        create: (namespace, body) => this.core.createNamespacedConfigMap({ namespace, body }),
+        replace: (namespace, name, body) => this.core.replaceNamespacedConfigMap({ namespace, name, body }),
+      },
+      ns,
+      this.deps.caches.configMaps.get(c.configMap.metadata!.name!, ns),
+      c.configMap,
+    );
     // Children an earlier AlmaRestore of this name left behind are waited for, adopted or refused.
-    const children = await ensureChildren(this.deps.kc, restore, desired);
+    const children = await ensureChildren(this.deps.kc, restore, desired, this.deps.caches);
     for (const message of children.adopted) {
       await this.deps.events.record(restore, 'Normal', 'Adopted', message);
       await this.writeStatus(restore, { actions: appendAction(restore, NOW_ISO(this.now()), message) }, []);
@@ -319,13 +380,16 @@ export class Reconciler {
         ]);
         await this.deps.events.record(restore, 'Normal', 'PreviousRestoreTerminating', message);
       }
-      return { requeueAfterMs: 10_000 };
+      return {}; // the old child's deletion (a watched, labelled object) wakes the restore
     }
 
     // Storage: the staging claim must bind; a claim stuck Pending is a clear failure, not a wait.
-    const claim = await ignore404(
-      this.core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: desired.stagingClaimName }),
-    );
+    // An existing database's claim is the user's (unlabelled, not cached); ours may be too new for the cache.
+    const claim =
+      this.deps.caches.claims.get(desired.stagingClaimName, ns) ??
+      (await ignore404(
+        this.core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: desired.stagingClaimName }),
+      ));
     if (!claim) {
       return this.fail(
         restore,
@@ -354,16 +418,19 @@ export class Reconciler {
             `; once the storage can provide it, set the ${RETRY_ANNOTATION} annotation`,
         );
       }
+      // The claim's own event wakes the restore when it binds; the timer is only for the deadline.
       return this.progressNote(
         restore,
         `Waiting for the staging volume ${desired.stagingClaimName} to bind`,
-        10_000,
+        untilDeadline(this.deps.options.pvcBindTimeoutMs, waited),
       );
     }
     if (desired.databaseStatefulSet) {
-      const sts = await ignore404(
-        this.apps.readNamespacedStatefulSet({ namespace: ns, name: desired.databaseStatefulSet }),
-      );
+      const sts =
+        this.deps.caches.statefulSets.get(desired.databaseStatefulSet, ns) ??
+        (await ignore404(
+          this.apps.readNamespacedStatefulSet({ namespace: ns, name: desired.databaseStatefulSet }),
+        ));
       if ((sts?.status?.readyReplicas ?? 0) < 1) {
         const blocked = await this.databasePodBlocked(restore, desired.databaseStatefulSet);
         if (blocked) return blocked;
@@ -380,7 +447,8 @@ export class Reconciler {
         return this.progressNote(
           restore,
           `Waiting for the Oracle database ${desired.databaseStatefulSet} to be ready (first start runs DBCA: tens of minutes)`,
-          15_000,
+          // The StatefulSet's readiness is an event; the timer is only for the deadline.
+          untilDeadline(this.deps.options.databaseReadyTimeoutMs, waited),
         );
       }
     }
@@ -453,7 +521,8 @@ export class Reconciler {
     const complete = jobCondition(job, 'Complete');
     const failed = jobCondition(job, 'Failed');
     // The step's live progress (its log tail); the last one it reported stays after it ends.
-    const live = await readStepProgress(this.core, ns, jobName, step);
+    const pods = withLabels(this.deps.caches.pods, ns, { 'job-name': jobName });
+    const live = await readStepProgress(this.core, ns, pods, step);
     if (!complete && !failed) {
       const blocked = await this.stepPodBlocked(restore, step, jobName, attempt);
       if (blocked) return blocked;
@@ -463,13 +532,16 @@ export class Reconciler {
         await this.writeStatus(restore, changes, []);
       }
       if (step === 'import' && this.deps.guard) return this.guardTablespaces(restore, desired, !!live);
-      return { requeueAfterMs: PROGRESS_POLL_MS };
+      // A running pod's log progress and a pending pod's Event-only blockers have no watch event:
+      // those are polled. No pod yet, or only finished ones: their events wake the restore.
+      const podsActive = pods.some((p) => ['Pending', 'Running', undefined].includes(p.status?.phase));
+      return podsActive ? { requeueAfterMs: PROGRESS_POLL_MS } : {};
     }
 
     const started = prior?.startTime ?? job.status?.startTime?.toString() ?? NOW_ISO(this.now());
     const finished = NOW_ISO(this.now());
     const lastProgress = live ?? prior?.progress;
-    const terminated = await terminatedState(this.core, ns, jobName, step);
+    const terminated = await terminatedState(this.core, ns, jobName, step, pods);
     const decoded = decodeTerminationMessage(step, terminated?.message);
     const seconds = (new Date(finished).getTime() - new Date(started).getTime()) / 1000;
 
@@ -563,7 +635,8 @@ export class Reconciler {
     attempt: number,
   ): Promise<ReconcileResult | undefined> {
     const ns = restore.metadata.namespace!;
-    const { blocker } = await findPodBlocker(this.core, ns, `job-name=${jobName}`);
+    const pods = withLabels(this.deps.caches.pods, ns, { 'job-name': jobName });
+    const { blocker } = await findPodBlocker(this.core, ns, pods);
     const prior = restore.status?.steps?.[step] ?? { phase: 'Running' as const, jobName, attempt };
     if (!blocker) {
       // Unblocked (e.g. the image was loaded): drop the stale blocker from the step.
@@ -618,9 +691,13 @@ export class Reconciler {
     statefulSet: string,
   ): Promise<ReconcileResult | undefined> {
     const ns = restore.metadata.namespace!;
-    const selector = `${LABEL.restore}=${restore.metadata.name},${LABEL.component}=database`;
-    const { blocker } = await findPodBlocker(this.core, ns, selector);
-    if (!blocker) return undefined;
+    const pods = withLabels(this.deps.caches.pods, ns, {
+      [LABEL.restore]: restore.metadata.name,
+      [LABEL.component]: 'database',
+    });
+    const { blocker, pending } = await findPodBlocker(this.core, ns, pods);
+    // A Pending pod may be stuck in a way only its Events show (a volume): those wake no informer.
+    if (!blocker) return pending ? { requeueAfterMs: EVENT_ONLY_RECHECK_MS } : undefined;
     const verdict = decideBlocker(blocker, this.now(), this.deps.options.podBlockedTimeoutMs);
     const message = `the Oracle database ${statefulSet} cannot start: ${verdict.message}`;
     if (verdict.action === 'fail') return this.fail(restore, 'provision', verdict.reason, message);
@@ -915,37 +992,13 @@ export class Reconciler {
     };
   }
 
-  /** Writes status through the status subresource with optimistic concurrency (a 409 requeues). */
+  /** Writes status only when it changes (status.ts: optimistic lock, bounded retry on 409). */
   private async writeStatus(
     restore: AlmaRestore,
     changes: Partial<AlmaRestoreStatus>,
     conditions: ConditionInput[],
   ) {
-    const now = NOW_ISO(this.now());
-    const merged: AlmaRestoreStatus = {
-      ...restore.status,
-      ...changes,
-      observedGeneration: restore.metadata.generation,
-    };
-    for (const k of Object.keys(merged) as (keyof AlmaRestoreStatus)[])
-      if (merged[k] === undefined) delete merged[k];
-    merged.conditions = conditions.reduce(
-      (list, c) => setCondition(list, { ...c, observedGeneration: restore.metadata.generation }, now),
-      restore.status?.conditions ?? [],
-    );
-    const body: AlmaRestore = { ...restore, status: merged };
-    const updated = (await this.custom.replaceNamespacedCustomObjectStatus({
-      group: GROUP,
-      version: VERSION,
-      namespace: restore.metadata.namespace!,
-      plural: PLURAL,
-      name: restore.metadata.name,
-      body,
-    })) as AlmaRestore;
-    // Later writes in this reconcile build on what the server now holds.
-    restore.status = updated.status;
-    restore.metadata.resourceVersion = updated.metadata.resourceVersion;
-    this.exportMetrics(updated);
+    await this.status.write(restore, changes, conditions);
   }
 
   /** Feeds the Stalled alert: the restore moved (a phase change, or the import's percent grew). */

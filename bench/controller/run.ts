@@ -103,7 +103,7 @@ async function main() {
       namespace: NS,
       body: {
         metadata: { name: 'dumps' },
-        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '100Gi' } } },
       },
     });
     await kubelet.bindClaim(NS, 'dumps');

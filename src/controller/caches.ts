@@ -1,7 +1,8 @@
 // The controller's watched caches (one informer per kind, per watched namespace, merged), which
 // every reconcile reads instead of the API server: the AlmaRestores, their children (selected by
-// the almarestore.io/restore label, so the caches hold only what the controller made) and the
-// Secrets of the watched namespaces. Pure lookups over them live here too.
+// the almarestore.io/restore label, so the caches hold only what the controller made; the claims
+// are all of the namespace, as an existing database's staging claim is the user's), the Secrets
+// of the watched namespaces and the StorageClasses. Pure lookups over them live here too.
 import type * as k8s from '@kubernetes/client-node';
 import type { AlmaRestore } from '../api/types.js';
 import type { RunningInformer } from '../runtime/informers.js';
@@ -18,6 +19,8 @@ export interface Caches {
   statefulSets: Cache<k8s.V1StatefulSet>;
   services: Cache<k8s.V1Service>;
   configMaps: Cache<k8s.V1ConfigMap>;
+  /** Cluster-scoped: list() and get(name) without a namespace. */
+  storageClasses: Cache<k8s.V1StorageClass>;
 }
 
 /** Pure: the cached objects of `namespace` whose labels hold every key=value of `labels`. */

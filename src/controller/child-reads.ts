@@ -3,14 +3,15 @@
 // container's terminated state (its result, never parsed from logs).
 import * as k8s from '@kubernetes/client-node';
 import type { StepName } from '../steps/result.js';
+import type { Cache } from './caches.js';
 
-export async function bindsOnFirstConsumer(
-  storage: k8s.StorageV1Api,
+export function bindsOnFirstConsumer(
+  storageClasses: Cache<k8s.V1StorageClass>,
   claim: k8s.V1PersistentVolumeClaim,
-): Promise<boolean> {
+): boolean {
   const className = claim.spec?.storageClassName;
   if (!className) return false;
-  const sc = await storage.readStorageClass({ name: className }).catch(() => undefined);
+  const sc = storageClasses.get(className);
   // Such a claim binds only once the database pod uses it: the database readiness wait covers it.
   return sc?.volumeBindingMode === 'WaitForFirstConsumer';
 }

@@ -59,6 +59,7 @@ export async function startManager(
   const batch = kc.makeApiClient(k8s.BatchV1Api);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const apps = kc.makeApiClient(k8s.AppsV1Api);
+  const storage = kc.makeApiClient(k8s.StorageV1Api);
   const enqueueRestore = (obj: k8s.KubernetesObject) =>
     queue.add(`${obj.metadata?.namespace}/${obj.metadata?.name}`);
   // Children carry the restore's name in a label: an event on a child wakes its restore.
@@ -72,6 +73,17 @@ export async function startManager(
   const onRestore = (obj: AlmaRestore, deleted?: boolean) => {
     enqueueRestore(obj);
     if (slots.observe(obj, deleted)) for (const key of queuedKeys(allRestores.list())) queue.add(key);
+  };
+  // A restore waiting in Planning for a StorageClass or a claim (created, bound, grown), or in
+  // Provisioning for an existing database's own staging claim to bind, is woken by it.
+  const wakePlanning = (namespace?: string) => {
+    for (const r of allRestores.list(namespace))
+      if (r.status?.phase === 'Planning' || r.status?.phase === 'Provisioning')
+        queue.add(`${r.metadata.namespace}/${r.metadata.name}`);
+  };
+  const onClaim = (obj: k8s.V1PersistentVolumeClaim) => {
+    if (obj.metadata?.labels?.[LABEL.restore]) enqueueOwner(obj);
+    else wakePlanning(obj.metadata?.namespace);
   };
   // A Secret that appears or changes wakes the restores that reference it (no polling).
   const onSecret = (obj: k8s.V1Secret) => {
@@ -163,6 +175,7 @@ export async function startManager(
         labelSelector,
       ),
     );
+    // All claims of the namespace: an existing database's staging claim is the user's (unlabelled).
     perKind.claims.push(
       watch<k8s.V1PersistentVolumeClaim>(
         'pvcs',
@@ -171,10 +184,9 @@ export async function startManager(
         'persistentvolumeclaims',
         () =>
           ns
-            ? core.listNamespacedPersistentVolumeClaim({ namespace: ns, labelSelector })
-            : core.listPersistentVolumeClaimForAllNamespaces({ labelSelector }),
-        enqueueOwner,
-        labelSelector,
+            ? core.listNamespacedPersistentVolumeClaim({ namespace: ns })
+            : core.listPersistentVolumeClaimForAllNamespaces(),
+        onClaim,
       ),
     );
     perKind.statefulSets.push(
@@ -248,6 +260,16 @@ export async function startManager(
     );
   }
 
+  // StorageClasses: cluster-scoped, one informer (planning checks, WaitForFirstConsumer).
+  const storageClasses = watch<k8s.V1StorageClass>(
+    'storageclasses',
+    undefined,
+    '/apis/storage.k8s.io/v1',
+    'storageclasses',
+    () => storage.listStorageClass(),
+    () => wakePlanning(),
+  );
+
   const merged = <T extends k8s.KubernetesObject>(caches: RunningInformer<T>[]): Cache<T> => ({
     list: (namespace) => caches.flatMap((c) => c.list(namespace)),
     get: (name, namespace) => caches.map((c) => c.get(name, namespace)).find((o) => o !== undefined),
@@ -263,6 +285,7 @@ export async function startManager(
     statefulSets: merged(perKind.statefulSets),
     services: merged(perKind.services),
     configMaps: merged(perKind.configMaps),
+    storageClasses,
   };
   const reconciler = new Reconciler({
     kc,

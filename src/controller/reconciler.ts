@@ -40,7 +40,7 @@ import { LABEL } from '../resources/meta.js';
 import { stepConditionType, type ConditionInput } from '../api/conditions.js';
 import { bindsOnFirstConsumer, latestWarning, terminatedState } from './child-reads.js';
 import { ensureChildren, releaseChildren } from './children.js';
-import { PLANNING_RECHECK_MS, checkPlanning, type PlanningProblem } from './planning.js';
+import { checkPlanning, type PlanningProblem } from './planning.js';
 import { decideBlocker } from './pod-blockers.js';
 import { findPodBlocker } from './pod-blocker-check.js';
 
@@ -268,13 +268,7 @@ export class Reconciler {
       case 'Queued': {
         // A missing Secret, StorageClass or a too small claim would surface hours later: check first.
         const ns = restore.metadata.namespace!;
-        const problems = await checkPlanning(
-          this.deps.kc,
-          ns,
-          restore.spec,
-          desired.plan,
-          (name, namespace) => this.deps.caches.secrets.get(name, namespace),
-        );
+        const problems = checkPlanning(this.deps.caches, ns, restore.spec, desired.plan);
         if (problems.length > 0) return this.waitInPlanning(restore, desired, problems);
         return this.admit(restore, desired);
       }
@@ -302,10 +296,8 @@ export class Reconciler {
       ]);
       for (const p of problems) await this.deps.events.record(restore, 'Warning', p.reason, p.message);
     }
-    // Secrets are watched (secret-watch.ts): their events wake the restore. StorageClasses and
-    // claims are not, so those are looked at again on a timer.
-    const onlySecrets = problems.every((p) => p.reason === 'SecretInvalid');
-    return onlySecrets ? {} : { requeueAfterMs: PLANNING_RECHECK_MS };
+    // Secrets, StorageClasses and claims are watched: their events wake the restore (manager.ts).
+    return {};
   }
 
   // ---- admission: the concurrency limits --------------------------------------------------------
@@ -406,7 +398,7 @@ export class Reconciler {
       ).getTime(),
     );
     const waited = this.now().getTime() - since;
-    if (claim.status?.phase !== 'Bound' && !(await bindsOnFirstConsumer(this.storage, claim))) {
+    if (claim.status?.phase !== 'Bound' && !bindsOnFirstConsumer(this.deps.caches.storageClasses, claim)) {
       if (waited > this.deps.options.pvcBindTimeoutMs) {
         const why = await latestWarning(this.core, ns, 'PersistentVolumeClaim', desired.stagingClaimName);
         return this.fail(

@@ -291,10 +291,11 @@ export class Reconciler {
   ): Promise<ReconcileResult> {
     const message = `Waiting in Planning: ${problems.map((p) => p.message).join('; ')}`;
     if (restore.status?.progressMessage !== message) {
+      // Events first: whoever sees the new status finds its Events already there.
+      for (const p of problems) await this.deps.events.record(restore, 'Warning', p.reason, p.message);
       await this.writeStatus(restore, { progressMessage: message, plan: desired.plan }, [
         { type: 'Planned', status: 'False', reason: problems[0]!.reason, message },
       ]);
-      for (const p of problems) await this.deps.events.record(restore, 'Warning', p.reason, p.message);
     }
     // Secrets, StorageClasses and claims are watched: their events wake the restore (manager.ts).
     return {};

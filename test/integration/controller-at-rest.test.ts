@@ -98,7 +98,7 @@ describe('controller at rest', () => {
       kubeconfigPath: cp.kubeconfigPath,
       namespace: ns,
       logDir,
-      args: ['--max-concurrent-per-database=1'],
+      args: ['--max-concurrent-restores=10', '--max-concurrent-per-database=1'],
     });
     await restores.create(existingRestore('fetching', 'db-shared.example.edu:1521/ALMA'));
     await restores.waitForPhase('fetching', 'Fetching');

@@ -26,7 +26,7 @@ import { defaultCrds, startControlPlane, waitFor } from '../../test/support/cont
 import { startController } from '../../test/support/controller-process.js';
 import { FakeKubelet } from '../../test/support/fake-kubelet.js';
 import { createRestoreSecrets, existingRestore, managedRestore } from '../../test/support/restores.js';
-import { classify, diffCounts, scrapeRequestTotals } from './apiserver-requests.js';
+import { classify, diffCounts, scrapeRequestTotals } from '../../test/support/apiserver-requests.js';
 
 const N = Number(process.env.BENCH_RESTORES ?? '1000');
 const REST_SECONDS = Number(process.env.BENCH_REST_SECONDS ?? '60');

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { classify, diffCounts, scrapeRequestTotals } from '../../bench/controller/apiserver-requests.js';
+import { classify, diffCounts, scrapeRequestTotals } from '../support/apiserver-requests.js';
 import { FINALIZER } from '../../src/controller/reconciler.js';
 import { defaultCrds, startControlPlane, waitForValue, type ControlPlane } from '../support/control-plane.js';
 import { startController, type ControllerProcess } from '../support/controller-process.js';

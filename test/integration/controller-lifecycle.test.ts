@@ -34,7 +34,7 @@ const VERIFICATION = [
   },
 ];
 
-describe('AlmaRestore controller', () => {
+describe('AlmaRestore controller', { concurrency: 3 }, () => {
   let cp: ControlPlane;
   let kubelet: FakeKubelet;
   let logDir: string;

@@ -21,7 +21,7 @@ import {
 } from '../support/restores.js';
 import type { AlmaRestore } from '../../src/api/types.js';
 
-describe('AlmaRestore controller: Planning checks and fixable mistakes', () => {
+describe('AlmaRestore controller: Planning checks and fixable mistakes', { concurrency: 3 }, () => {
   let cp: ControlPlane;
   let kubelet: FakeKubelet;
   let core: k8s.CoreV1Api;

@@ -17,7 +17,7 @@ import type { AlmaRestore } from '../../src/api/types.js';
 
 const GRACE = '20s';
 
-describe('pod blockers (fake kubelet)', () => {
+describe('pod blockers (fake kubelet)', { concurrency: 3 }, () => {
   let cp: ControlPlane;
   let kubelet: FakeKubelet;
   let core: k8s.CoreV1Api;

@@ -200,19 +200,30 @@ describe('fetch from a real sshd', () => {
     const { drop, built } = twoInstitutions();
     const staging = env.dir('staging');
     const creds = env.credentials('password');
-    // Every file the hook saw complete before the crash took effect: on a busy machine a second
-    // file can finish while the first hook's throw unwinds, and it is then complete on disk too.
+    // The crash comes after the first file; every later file waits for it and then dies with
+    // the process. (Without that order, on a busy machine all three files were written before
+    // the crash took effect: the test then showed nothing about resuming.)
     const completedBeforeCrash = new Set<string>();
+    let firstFile: string | undefined;
+    let crash!: () => void;
+    const crashed = new Promise<void>((resolve) => (crash = resolve));
     const first = await runFetchCommand(flags(drop, staging, creds, ['3978']), {
       hooks: {
+        onFileStart: async (rel) => {
+          firstFile ??= rel;
+          if (rel === firstFile) return;
+          await crashed;
+          throw new Error('simulated crash: the process is gone');
+        },
         onFileComplete: (f) => {
           completedBeforeCrash.add(f.name);
+          crash();
           throw new Error('simulated crash after the first file');
         },
       },
     });
     assert.equal(first.code, FETCH_EXIT.internal);
-    assert.ok(completedBeforeCrash.size >= 1, 'the first run completed at least one file');
+    assert.equal(completedBeforeCrash.size, 1, 'the first run completed exactly the first file');
     const second = await runFetchCommand(flags(drop, staging, creds, ['3978']));
     assert.equal(second.code, FETCH_EXIT.ok, second.result.message);
     assertDelivered(staging, built.slice(0, 1));

@@ -189,7 +189,22 @@ describe('scripts/build-image.sh: the image from the Dockerfile, and the stand-i
     assert.ok(
       existsSync(path.join(r, 'app/dist/cli.js')) && existsSync(path.join(r, 'app/node_modules/oracledb')),
     );
-    assert.ok(!existsSync(path.join(r, 'app/node_modules/typescript')), 'dev dependencies in the image');
+    // The production install is what package-lock.json says `npm ci --omit=dev` installs: every
+    // package not marked dev-only, and none that is (a dev dependency that a runtime one also
+    // needs, like @types/node, is not marked dev and is rightly there).
+    const lock = JSON.parse(await readFile(path.join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dev?: boolean; optional?: boolean }>;
+    };
+    const topLevel = Object.entries(lock.packages).filter(([p]) =>
+      /^node_modules\/(@[^/]+\/)?[^/]+$/.test(p),
+    );
+    const devOnly = topLevel.filter(([, m]) => m.dev).map(([p]) => p);
+    const runtime = topLevel.filter(([, m]) => !m.dev && !m.optional).map(([p]) => p);
+    assert.ok(devOnly.includes('node_modules/typescript'), 'the lock marks typescript dev-only');
+    for (const p of runtime)
+      assert.ok(existsSync(path.join(r, 'app', p)), `runtime package ${p} not in the image`);
+    for (const p of devOnly)
+      assert.ok(!existsSync(path.join(r, 'app', p)), `dev-only package ${p} is in the image`);
     assert.match(await readFile(path.join(r, 'etc/passwd'), 'utf8'), /^nonroot:x:65532:65532:/m);
     assert.match(await readFile(path.join(r, 'etc/group'), 'utf8'), /^nonroot:x:65532:/m);
     assert.equal(((await stat(path.join(r, 'tmp'))).mode & 0o7777).toString(8), '1777');

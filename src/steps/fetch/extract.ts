@@ -74,6 +74,8 @@ export interface ExtractOptions {
   label: string;
   /** Called after each file is renamed into place (tests crash a run here). */
   onFileComplete?: (file: ExtractedFile) => void | Promise<void>;
+  /** Called before a file's first byte is written (tests order a crash against it). */
+  onFileStart?: (rel: string) => void | Promise<void>;
 }
 
 function badDelivery(message: string, reason = 'BadDelivery'): UserFacingError {
@@ -235,7 +237,8 @@ export async function extractTarGz(
     }
     entry.pause();
     pending.push(
-      writeMember(entry, verdict.rel, opts, abort.signal)
+      Promise.resolve(opts.onFileStart?.(verdict.rel))
+        .then(() => writeMember(entry, verdict.rel, opts, abort.signal))
         .then(async (f) => {
           files.push(f);
           await opts.onFileComplete?.(f);

@@ -69,7 +69,10 @@ export interface FetchDeps {
   clock?: WaitClock;
   /** Delivery listing poll interval while waiting (default 30 s, or stable-for if shorter). */
   pollMs?: number;
-  hooks?: ConcatHooks & { onFileComplete?: (f: ExtractedFile) => void | Promise<void> };
+  hooks?: ConcatHooks & {
+    onFileComplete?: (f: ExtractedFile) => void | Promise<void>;
+    onFileStart?: (rel: string) => void | Promise<void>;
+  };
   /** Aborted when the fetch ends: readers still in flight stop instead of reconnecting. */
   signal?: AbortSignal;
 }
@@ -320,6 +323,7 @@ async function fetchInstitution(
       progress,
       label,
       ...(deps.hooks?.onFileComplete ? { onFileComplete: deps.hooks.onFileComplete } : {}),
+      ...(deps.hooks?.onFileStart ? { onFileStart: deps.hooks.onFileStart } : {}),
     };
     progress.start();
     try {

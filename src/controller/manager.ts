@@ -115,8 +115,8 @@ export async function startManager(
   const watch = <T extends k8s.KubernetesObject>(
     name: string,
     ns: string | undefined,
-    apiPath: string,
-    resource: string,
+    /** The watch path, spelled out (the chart's RBAC seam test reads these literals). */
+    watchPath: string,
     list: () => Promise<k8s.KubernetesListObject<T>>,
     onObject: (obj: T, deleted?: boolean) => void,
     labelSelector?: string,
@@ -125,7 +125,7 @@ export async function startManager(
       kc,
       {
         name: `${name}${ns ? `/${ns}` : ''}`,
-        path: ns ? `${apiPath}/namespaces/${ns}/${resource}` : `${apiPath}/${resource}`,
+        path: watchPath,
         ...(labelSelector ? { labelSelector } : {}),
         list,
         onObject,
@@ -141,8 +141,7 @@ export async function startManager(
       watch<AlmaRestore>(
         'almarestores',
         ns,
-        `/apis/${GROUP}/${VERSION}`,
-        PLURAL,
+        ns ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`,
         async () =>
           (ns
             ? await custom.listNamespacedCustomObject({
@@ -165,8 +164,7 @@ export async function startManager(
       watch<k8s.V1Job>(
         'jobs',
         ns,
-        '/apis/batch/v1',
-        'jobs',
+        ns ? `/apis/batch/v1/namespaces/${ns}/jobs` : `/apis/batch/v1/jobs`,
         () =>
           ns
             ? batch.listNamespacedJob({ namespace: ns, labelSelector })
@@ -180,8 +178,7 @@ export async function startManager(
       watch<k8s.V1PersistentVolumeClaim>(
         'pvcs',
         ns,
-        '/api/v1',
-        'persistentvolumeclaims',
+        ns ? `/api/v1/namespaces/${ns}/persistentvolumeclaims` : `/api/v1/persistentvolumeclaims`,
         () =>
           ns
             ? core.listNamespacedPersistentVolumeClaim({ namespace: ns })
@@ -193,8 +190,7 @@ export async function startManager(
       watch<k8s.V1StatefulSet>(
         'statefulsets',
         ns,
-        '/apis/apps/v1',
-        'statefulsets',
+        ns ? `/apis/apps/v1/namespaces/${ns}/statefulsets` : `/apis/apps/v1/statefulsets`,
         () =>
           ns
             ? apps.listNamespacedStatefulSet({ namespace: ns, labelSelector })
@@ -207,8 +203,7 @@ export async function startManager(
       watch<k8s.V1Service>(
         'services',
         ns,
-        '/api/v1',
-        'services',
+        ns ? `/api/v1/namespaces/${ns}/services` : `/api/v1/services`,
         () =>
           ns
             ? core.listNamespacedService({ namespace: ns, labelSelector })
@@ -221,8 +216,7 @@ export async function startManager(
       watch<k8s.V1ConfigMap>(
         'configmaps',
         ns,
-        '/api/v1',
-        'configmaps',
+        ns ? `/api/v1/namespaces/${ns}/configmaps` : `/api/v1/configmaps`,
         () =>
           ns
             ? core.listNamespacedConfigMap({ namespace: ns, labelSelector })
@@ -236,8 +230,7 @@ export async function startManager(
       watch<k8s.V1Pod>(
         'pods',
         ns,
-        '/api/v1',
-        'pods',
+        ns ? `/api/v1/namespaces/${ns}/pods` : `/api/v1/pods`,
         () =>
           ns
             ? core.listNamespacedPod({ namespace: ns, labelSelector })
@@ -252,8 +245,7 @@ export async function startManager(
       watch<k8s.V1Secret>(
         'secrets',
         ns,
-        '/api/v1',
-        'secrets',
+        ns ? `/api/v1/namespaces/${ns}/secrets` : `/api/v1/secrets`,
         () => (ns ? core.listNamespacedSecret({ namespace: ns }) : core.listSecretForAllNamespaces()),
         onSecret,
       ),
@@ -264,8 +256,7 @@ export async function startManager(
   const storageClasses = watch<k8s.V1StorageClass>(
     'storageclasses',
     undefined,
-    '/apis/storage.k8s.io/v1',
-    'storageclasses',
+    '/apis/storage.k8s.io/v1/storageclasses',
     () => storage.listStorageClass(),
     () => wakePlanning(),
   );

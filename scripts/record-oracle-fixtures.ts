@@ -16,7 +16,7 @@ import { DataPumpApiEngine } from '../src/oracle/datapump-api.js';
 import { errorMessage } from '../src/errors.js';
 import { oracleErrorCode, readDatabaseCredentials } from '../src/oracle/connection.js';
 import type { DataPumpSession } from '../src/oracle/datapump.js';
-import { planAsParfileLines } from '../src/steps/import/plan.js';
+import { planAsParfileLines } from '../src/oracle/import-plan.js';
 import { realDataPump, waitFor } from '../test/support/real-oracle-datapump.js';
 
 const OUT = fileURLToPath(new URL('../test/fixtures/oracle/datapump/', import.meta.url));

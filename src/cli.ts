@@ -11,7 +11,7 @@ import { registerPrepareCommand } from './steps/prepare/command.js';
 import { registerImportCommand } from './steps/import/command.js';
 import { registerVerifyCommand } from './steps/verify/command.js';
 import { registerControllerCommand } from './controller/command.js';
-import { registerPlanCommand } from './api/plan-command.js';
+import { registerPlanCommand } from './plan/command.js';
 import { registerLogsCommand, registerStatusCommand } from './status/command.js';
 
 /** The version in package.json, which ships beside dist/ in the npm package and the image. */

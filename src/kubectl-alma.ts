@@ -4,7 +4,7 @@
 // kubectl: status and logs; `plan` for manifests. The package's bin installs it beside
 // `alma-restore`. It always runs: a plugin is never imported.
 import { Command } from 'commander';
-import { registerPlanCommand } from './api/plan-command.js';
+import { registerPlanCommand } from './plan/command.js';
 import { main, packageVersion } from './cli.js';
 import { registerLogsCommand, registerStatusCommand } from './status/command.js';
 

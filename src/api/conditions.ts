@@ -8,7 +8,7 @@
 // And one per stage, each with its own reason: Planned, Provisioned (staging volume bound and, in
 // managed mode, the database ready), FetchSucceeded, PrepareSucceeded, ImportSucceeded,
 // VerifySucceeded (True on success, False with the failure's reason, Unknown while running).
-import type { StepName } from '../steps/result.js';
+import type { StepName } from '../contract/result.js';
 import type { Condition } from './types.js';
 
 export const CONDITION = {

@@ -3,6 +3,7 @@
 // these types mirror it field by field.
 
 import type { V1ObjectMeta } from '@kubernetes/client-node';
+import type { StepProgress } from '../contract/progress-record.js';
 
 export const GROUP = 'almarestore.io';
 export const VERSION = 'v1alpha1';
@@ -225,31 +226,8 @@ export interface SizingPlan {
   importEstimate?: { seconds: number; text: string };
 }
 
-/**
- * What a running step last reported about itself (read by the controller from the step's log,
- * see src/steps/progress-record.ts). Kept after the step ends, so a failure shows how far it got.
- */
-export interface StepProgress {
-  /** When the step measured this, RFC 3339. */
-  time: string;
-  /** What it is doing: WaitingForDelivery, Transferring, Extracting, Applying, Importing, Checking. */
-  stage: string;
-  /** One line a person reads. */
-  message: string;
-  /** Share of this step done, 0..1, when known. */
-  fraction?: number;
-  /** Work done and planned, in `unit`. */
-  done?: number;
-  total?: number;
-  unit?: 'bytes' | 'actions' | 'checks' | 'percent';
-  /** Transfer rate (fetch), bytes per second. */
-  bytesPerSecond?: number;
-  /** Estimated seconds until the step is done, from its own rate since it began. */
-  etaSeconds?: number;
-  /** Fetch waiting for the delivery: since when it waits, and the files there so far. */
-  waitingSince?: string;
-  files?: { name: string; bytes: number; unchangedSince: string }[];
-}
+/** What a running step last reported about itself: the step contract's record (src/contract/progress-record.ts). */
+export type { StepProgress };
 
 export interface StepStatus {
   phase: 'Pending' | 'Running' | 'Succeeded' | 'SucceededWithWarnings' | 'Failed';

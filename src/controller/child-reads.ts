@@ -2,7 +2,7 @@
 // claim binds only once a pod uses it, the latest Warning Event of a stuck child, and a step
 // container's terminated state (its result, never parsed from logs).
 import * as k8s from '@kubernetes/client-node';
-import type { StepName } from '../steps/result.js';
+import type { StepName } from '../contract/result.js';
 import type { Cache } from './caches.js';
 
 export function bindsOnFirstConsumer(

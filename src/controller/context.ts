@@ -6,7 +6,7 @@ import type * as k8s from '@kubernetes/client-node';
 import type { AlmaRestore, AlmaRestoreStatus } from '../api/types.js';
 import type { Logger } from '../logging.js';
 import type { Metrics } from '../runtime/metrics.js';
-import type { StepName } from '../steps/result.js';
+import type { StepName } from '../contract/result.js';
 import type { Caches } from './caches.js';
 import type { DesiredState } from './desired.js';
 import type { EventRecorder } from './events.js';

@@ -11,7 +11,7 @@ import { resolveAlmaRestore, type ResolvedAlmaRestore } from '../api/defaults.js
 import { planSizing } from '../api/sizing.js';
 import type { AlmaRestore, SizingPlan } from '../api/types.js';
 import { databaseName, desiredResources, stagingClaimName } from '../resources/index.js';
-import type { StepName } from '../steps/result.js';
+import type { StepName } from '../contract/result.js';
 
 export interface DesiredState {
   resolved: ResolvedAlmaRestore;

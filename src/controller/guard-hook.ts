@@ -3,7 +3,7 @@
 // guard measure and add datafiles, and grows the managed database's volume when the volume
 // itself is the limit and its StorageClass allows expansion.
 import * as k8s from '@kubernetes/client-node';
-import { buildStepConfig, MANAGED_ADMIN_USER } from '../api/stepConfig.js';
+import { buildStepConfig, MANAGED_ADMIN_USER } from '../resources/step-config-builder.js';
 import { parseDurationSeconds } from '../api/duration.js';
 import { formatGiB, parseQuantity } from '../api/quantity.js';
 import type { AlmaRestore, AlmaRestoreStatus } from '../api/types.js';
@@ -14,7 +14,7 @@ import type { DictionarySession } from '../oracle/dictionary.js';
 import { openDictionary } from '../oracle/dictionary-oracledb.js';
 import { databaseDataClaimName } from '../resources/names.js';
 import type { Metrics } from '../runtime/metrics.js';
-import { institutionLayout, type StepConfig } from '../steps/config.js';
+import { institutionLayout, type StepConfig } from '../contract/step-config.js';
 import type { DesiredState } from './desired.js';
 import type { TablespaceGuardHook } from './reconciler.js';
 import { TablespaceGuard } from './tablespace-guard.js';

@@ -11,7 +11,7 @@ import type {
   InventoryAreaStatus,
   RestoreHistory,
 } from '../api/types.js';
-import { figuresOf, type CompactInventory } from '../steps/verify/inventory-summary.js';
+import { figuresOf, type CompactInventory, type FetchSummary } from '../contract/summaries.js';
 
 const key = (r: AlmaRestore) => `${r.metadata.namespace}/${r.metadata.name}`;
 
@@ -42,7 +42,7 @@ function measured(c: AlmaRestore, institutionId: string, inv: InstitutionInvento
   const status = c.status!;
   const bibActive = inv.areas.find((a) => a.area === 'bibActive')?.count;
   const fetched = (
-    status.steps?.fetch?.summary?.institutions as { id?: string; extractedBytes?: number }[] | undefined
+    status.steps?.fetch?.summary?.institutions as Partial<FetchSummary['institutions'][number]>[] | undefined
   )?.find((i) => i.id === institutionId)?.extractedBytes;
   const used = status.tablespaces?.find((t) => t.institutionId === institutionId)?.usedBytes;
   const imp = status.steps?.import;

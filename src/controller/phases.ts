@@ -1,7 +1,7 @@
 // The restore's phase machine, as pure data and functions: which step each phase runs, what
 // comes after it, and how far along the restore is. The reconciler does the I/O.
 import type { Phase } from '../api/types.js';
-import type { StepName } from '../steps/result.js';
+import type { StepName } from '../contract/result.js';
 
 export const STEP_PHASES: Record<StepName, Phase> = {
   fetch: 'Fetching',

@@ -1,8 +1,8 @@
-// How a step's live progress record (src/steps/progress-record.ts) shows in status: the record in
+// How a step's live progress record (src/contract/progress-record.ts) shows in status: the record in
 // status.steps.<step>.progress, the overall percent and the progress message. Pure.
 import { isDeepStrictEqual } from 'node:util';
 import type { AlmaRestoreStatus, Phase, StepProgress } from '../api/types.js';
-import type { StepName } from '../steps/result.js';
+import type { StepName } from '../contract/result.js';
 import { overallProgress } from './phases.js';
 
 /** How often a running step's progress is read (one log tail through the API server). */

@@ -5,7 +5,7 @@
 // poll of a pod that runs (or is Pending: its Event-only blockers).
 import type { AlmaRestore, StepStatus } from '../api/types.js';
 import { stepConditionType } from '../api/conditions.js';
-import type { StepName } from '../steps/result.js';
+import type { StepName } from '../contract/result.js';
 import { withLabels } from './caches.js';
 import { terminatedState } from './child-reads.js';
 import { isoNow, jobCondition, ownedBy, type Pass, type ReconcileResult } from './context.js';

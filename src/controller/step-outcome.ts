@@ -5,7 +5,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { AlmaRestoreStatus, Phase, StepProgress, StepStatus } from '../api/types.js';
 import { stepConditionType, type ConditionInput } from '../api/conditions.js';
-import { decodeTerminationMessage, type StepName, type StepResult } from '../steps/result.js';
+import { decodeTerminationMessage, type StepName, type StepResult } from '../contract/result.js';
 import { RETRY_ANNOTATION, jobCondition } from './context.js';
 import { inventoryStatus } from './inventory-status.js';
 import { phaseAfter } from './phases.js';

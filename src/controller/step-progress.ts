@@ -4,8 +4,8 @@
 // that cannot serve logs or a log without a progress line gives undefined, never an error.
 import * as k8s from '@kubernetes/client-node';
 import type { StepProgress } from '../api/types.js';
-import { PROGRESS_TAIL_LINES, lastProgress } from '../steps/progress-record.js';
-import type { StepName } from '../steps/result.js';
+import { PROGRESS_TAIL_LINES, lastProgress } from '../contract/progress-record.js';
+import type { StepName } from '../contract/result.js';
 
 export async function readStepProgress(
   core: k8s.CoreV1Api,

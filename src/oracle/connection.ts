@@ -6,8 +6,8 @@
 // double behind it and no module but this one imports oracledb. Binds are plain values or
 // `{ out: ... }` descriptors; OUT values and CLOB columns come back as plain strings/numbers.
 import path from 'node:path';
-import type { StepConfig } from '../steps/config.js';
-import { readSecretFile } from '../steps/config.js';
+import type { StepConfig } from '../contract/step-config.js';
+import { readSecretFile } from '../contract/step-config.js';
 import { UserFacingError, errorMessage } from '../errors.js';
 
 export type OutBind = { out: 'number' } | { out: 'string'; maxSize?: number } | { out: 'clob' };

@@ -11,7 +11,7 @@
 // A job that completes drops its master table, and calls on its handle then raise ORA-31623 (or
 // ORA-31626): the engine reports that as GONE and the runner reads the log's final job line.
 // Watching waits inside GET_STATUS (its own timeout), never with a sleep between polls.
-import type { ImportPlan, ObjectFilter } from '../steps/import/plan.js';
+import type { ImportPlan, ObjectFilter } from './import-plan.js';
 import type { DataPumpSession, DataPumpStatus } from './datapump.js';
 import {
   DP_ERRORS,

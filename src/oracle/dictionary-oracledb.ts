@@ -1,7 +1,7 @@
 // The dictionary on a real database, through the OracleConnection of connection.ts (node-oracledb
 // thin mode). Only maps rows to the types of dictionary.ts and runs the statements of
 // sql/dictionary.ts; decisions live in the callers.
-import type { StepConfig } from '../steps/config.js';
+import type { StepConfig } from '../contract/step-config.js';
 import {
   openConnection,
   type OpenConnectionOptions,

@@ -1,6 +1,6 @@
 // The data inventory on a real database: runs the statements of sql/inventory.ts on an
 // OracleConnection and maps rows. Decisions (which areas, which checks) live in the verify step.
-import type { StepConfig } from '../steps/config.js';
+import type { StepConfig } from '../contract/step-config.js';
 import { openConnection, type OpenConnectionOptions, type OracleConnection } from './connection.js';
 import type { CountQuery, CountRow, InventorySession } from './inventory.js';
 import { countSql, tableColumnsSql } from './sql/inventory.js';

@@ -2,8 +2,8 @@
 // database's admin user name, which the Job builder projects next to the password Secret. Pure.
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { ResolvedAlmaRestore } from '../api/defaults.js';
-import { MANAGED_ADMIN_USER } from '../api/stepConfig.js';
-import type { StepConfig } from '../steps/config.js';
+import { MANAGED_ADMIN_USER } from './step-config-builder.js';
+import type { StepConfig } from '../contract/step-config.js';
 import { ownedMetadata } from './meta.js';
 import { configMapName } from './names.js';
 

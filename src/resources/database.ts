@@ -6,7 +6,7 @@
 import type { V1Probe, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import type { ResolvedAlmaRestore } from '../api/defaults.js';
 import { parseQuantity } from '../api/quantity.js';
-import { ORACLE_PORT, ORACLE_STAGING_PATH } from '../api/stepConfig.js';
+import { ORACLE_PORT, ORACLE_STAGING_PATH } from './step-config-builder.js';
 import type { SizingPlan } from '../api/types.js';
 import { databaseSelector, ownedMetadata, restoreLabels } from './meta.js';
 import { DATABASE_DATA_VOLUME, databaseName } from './names.js';

@@ -2,9 +2,9 @@
 // and what `alma-restore plan` prints. Pure.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ResolvedAlmaRestore } from '../api/defaults.js';
-import { buildStepConfig } from '../api/stepConfig.js';
+import { buildStepConfig } from './step-config-builder.js';
 import type { SizingPlan } from '../api/types.js';
-import { STEP_NAMES, type StepName } from '../steps/result.js';
+import { STEP_NAMES, type StepName } from '../contract/result.js';
 import { buildStepConfigMap } from './configmap.js';
 import { buildDatabaseService, buildDatabaseStatefulSet } from './database.js';
 import { buildStepJob } from './job.js';

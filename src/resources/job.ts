@@ -3,9 +3,9 @@
 // only the Secrets it needs, as files under /var/run/secrets/alma/<purpose>. Pure.
 import type { V1Affinity, V1Container, V1Job, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { ResolvedAlmaRestore } from '../api/defaults.js';
-import { SECRET_DIRS } from '../api/stepConfig.js';
-import { DEFAULT_CONFIG_PATH, STAGING_MOUNT } from '../steps/config.js';
-import type { StepName } from '../steps/result.js';
+import { SECRET_DIRS } from './step-config-builder.js';
+import { DEFAULT_CONFIG_PATH, STAGING_MOUNT } from '../contract/step-config.js';
+import type { StepName } from '../contract/result.js';
 import { ADMIN_USER_KEY, CONFIG_KEY } from './configmap.js';
 import { ORACLE_UID } from './database.js';
 import { LABEL, databaseSelector, ownedMetadata, restoreLabels } from './meta.js';

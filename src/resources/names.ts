@@ -1,7 +1,7 @@
 // Deterministic names of everything an AlmaRestore owns. The CRD caps metadata.name at 40
 // characters, so every name here stays within the 63-character label/DNS limits
 // (<40>-import-999 = 51; the StatefulSet's pods and revision hashes fit too). Pure.
-import type { StepName } from '../steps/result.js';
+import type { StepName } from '../contract/result.js';
 
 export const stagingClaimName = (restore: string) => `${restore}-staging`;
 /** The StatefulSet and its headless Service share this name. */

@@ -6,7 +6,7 @@ import pRetry, { AbortError } from 'p-retry';
 import type { Client, SFTPWrapper } from 'ssh2';
 import { UserFacingError, errorMessage } from '../errors.js';
 import type { Logger } from '../logging.js';
-import { FETCH_EXIT } from '../steps/fetch/exit-codes.js';
+import { FETCH_EXIT } from '../contract/exit-codes.js';
 import type { SftpCredentials } from './credentials.js';
 import { hostKeyObserver, parseHostKeyPins, type HostKeyPins } from './hostkey.js';
 

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { readSecretFile } from '../steps/config.js';
+import { readSecretFile } from '../contract/step-config.js';
 import { UserFacingError } from '../errors.js';
 
 export interface SftpCredentials {

@@ -5,7 +5,7 @@
 // `reconnect`) and carries on from the exact byte where it stopped, so the consumer (gunzip, tar,
 // a local part file) never notices.
 import { UserFacingError, errorMessage } from '../errors.js';
-import { FETCH_EXIT } from '../steps/fetch/exit-codes.js';
+import { FETCH_EXIT } from '../contract/exit-codes.js';
 import { isTransportError, type SftpSession } from './connection.js';
 
 export interface ReadTuning {

@@ -7,7 +7,7 @@ import YAML from 'yaml';
 import { UserFacingError, EXIT } from '../errors.js';
 import { contextNamespace, loadKubeConfig } from '../runtime/kubeconfig.js';
 import { STEP_ORDER } from '../controller/phases.js';
-import type { StepName } from '../steps/result.js';
+import type { StepName } from '../contract/result.js';
 import * as k8s from '@kubernetes/client-node';
 import { formatStatus } from './format.js';
 import { listJobPods, listRestoreEvents, newestFirst, readRestore, type Target } from './kube.js';

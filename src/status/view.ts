@@ -4,7 +4,7 @@
 // generically, so that whatever a step reports in status shows up without a change here. Pure.
 import type { AlmaRestore, InstitutionInventoryStatus, Phase, SizingPlan, StepStatus } from '../api/types.js';
 import { STEP_ORDER, STEP_PHASES, stepOfPhase } from '../controller/phases.js';
-import type { StepName } from '../steps/result.js';
+import type { StepName } from '../contract/result.js';
 
 /** The parts of a Pod that status shows (a V1Pod fits). */
 export interface PodLike {

@@ -1,48 +1,83 @@
-// The frame of a step command that reads its StepConfig (prepare, verify): load the config, run
-// the step, publish its result. Whatever the step throws (no config, the database unreachable, a
-// bug) still ends as a Failed StepResult in the termination message, so the controller shows that
-// reason and message instead of "the step's result is not JSON".
-import { UserFacingError, EXIT } from '../errors.js';
-import { createLogger, type Logger } from '../logging.js';
-import { loadStepConfig, stepReportDir, type StepConfig } from './config.js';
-import { failedStepResult, publishStepResult, type StepName, type StepResult } from './result.js';
+// The one frame of the four step commands (fetch, prepare, import, verify): load what the step
+// needs (its StepConfig, flags), run it, map whatever it throws to a Failed StepResult and an
+// exit code, publish the result (termination message + report file) and log how it ended. So a
+// step that never got going (no config, the database unreachable, a bug) still ends with a result
+// the controller reads, instead of "the step's result is not JSON", and all four end alike.
+// Exit codes: the step's own (contract/exit-codes.ts) when it returns one, else 0, or 1 for a
+// Failed result; a thrown UserFacingError keeps its exit code, anything else is 1 (internal).
+import { UserFacingError, EXIT, errorMessage } from '../errors.js';
+import type { Logger } from '../logging.js';
+import { STEP_EXIT } from '../contract/exit-codes.js';
+import { failedStepResult, type StepName, type StepResult } from '../contract/result.js';
+import { publishStepResult, type ResultSinks } from './publish.js';
 
-/** The step ran and its result is Failed (the result says why). */
-const STEP_FAILED_EXIT = 1;
+/** What a step run hands to the frame. */
+export interface StepRun {
+  result: StepResult;
+  /** The full report (the report file's `report`). */
+  report: unknown;
+  /** The step's own exit code; default: 1 for a Failed result, else 0. */
+  exitCode?: number;
+}
 
+export interface StepFrame<S> {
+  step: StepName;
+  log: Logger;
+  /** Reads the config and flags; what it throws ends the step like a failed run. */
+  load: () => Promise<S>;
+  run: (loaded: S, log: Logger) => Promise<StepRun>;
+  /** Names the restore in every log line once the config is read. */
+  restoreName?: (loaded: S) => string | undefined;
+  /** Where the result goes; `loaded` is undefined when loading failed. */
+  sinks: (loaded: S | undefined) => ResultSinks;
+  /** After a throw: the Failed result's summary and the report written beside it (default: {} and none). */
+  onThrow?: (
+    exitCode: number,
+    loaded: S | undefined,
+  ) => { summary: Record<string, unknown>; report?: unknown };
+  /** Also prints the published result as one JSON line (fetch, import: for people running them by hand). */
+  print?: (line: string) => void;
+}
+
+/** Runs one step command from start to end; returns its exit code. Never throws. */
+export async function runStep<S>(frame: StepFrame<S>): Promise<number> {
+  let log = frame.log;
+  let loaded: S | undefined;
+  let run: StepRun;
+  let exitCode: number;
+  try {
+    loaded = await frame.load();
+    const restore = frame.restoreName?.(loaded);
+    if (restore) log = log.child({ restore });
+    run = await frame.run(loaded, log);
+    exitCode = run.exitCode ?? (run.result.outcome === 'Failed' ? STEP_EXIT.failed : STEP_EXIT.ok);
+  } catch (err) {
+    const known = err instanceof UserFacingError;
+    exitCode = known ? err.exitCode : EXIT.internal;
+    const failure = frame.onThrow?.(exitCode, loaded) ?? { summary: {} };
+    run = { result: failedStepResult(frame.step, err, failure.summary), report: failure.report ?? null };
+    if (!known && err instanceof Error) log.debug({ stack: err.stack }, 'stack');
+  }
+  let published = run.result;
+  try {
+    published = await publishStepResult(run.result, run.report, frame.sinks(loaded));
+  } catch (err) {
+    log.error({ err: errorMessage(err) }, `could not write the ${frame.step} result`);
+  }
+  const line = { outcome: published.outcome, reason: published.reason, exitCode };
+  if (published.outcome === 'Failed') log.error(line, published.message);
+  else log.info(line, published.message);
+  frame.print?.(JSON.stringify(published) + '\n');
+  return exitCode;
+}
+
+/** The -c/--config and --termination-log options of the steps that read a StepConfig. */
 export interface StepCommandOptions {
   config: string;
   terminationLog?: string;
 }
 
-export type StepBody = (config: StepConfig, log: Logger) => Promise<{ result: StepResult; report: unknown }>;
-
-/** Runs `body` and publishes its result; returns the exit code (0, 1 for Failed, or the thrown error's). */
-export async function runStepCommand(
-  step: StepName,
-  opts: StepCommandOptions,
-  body: StepBody,
-  baseLog: Logger = createLogger({ step }),
-): Promise<number> {
-  let config: StepConfig | undefined;
-  let log = baseLog;
-  let run: { result: StepResult; report: unknown };
-  let exitCode: number;
-  try {
-    config = await loadStepConfig(opts.config);
-    log = baseLog.child({ restore: config.restore.name });
-    run = await body(config, log);
-    exitCode = run.result.outcome === 'Failed' ? STEP_FAILED_EXIT : EXIT.ok;
-  } catch (err) {
-    run = { result: failedStepResult(step, err), report: null };
-    exitCode = err instanceof UserFacingError ? err.exitCode : EXIT.internal;
-  }
-  const published = await publishStepResult(run.result, run.report, {
-    ...(config ? { reportDir: stepReportDir(config) } : {}),
-    ...(opts.terminationLog ? { terminationLogPath: opts.terminationLog } : {}),
-  });
-  const line = { outcome: published.outcome, reason: published.reason };
-  if (published.outcome === 'Failed') log.error(line, published.message);
-  else log.info(line, published.message);
-  return exitCode;
+/** Where the termination message goes: the flag, or (unset) the kubelet's file when it exists. */
+export function terminationSink(file: string | undefined): ResultSinks {
+  return file ? { terminationLogPath: file } : {};
 }

@@ -4,8 +4,8 @@
 import { Option } from 'commander';
 import { isDuration, parseDurationSeconds } from '../api/duration.js';
 import { UserFacingError } from '../errors.js';
-import { DEFAULT_CONFIG_PATH } from './config.js';
-import { DEFAULT_TERMINATION_LOG } from './result.js';
+import { DEFAULT_CONFIG_PATH } from '../contract/step-config.js';
+import { DEFAULT_TERMINATION_LOG } from '../contract/result.js';
 
 /** -c/--config; `optional`: fetch, which also runs from flags alone when the file is absent. */
 export function configOption(optional = false): Option {

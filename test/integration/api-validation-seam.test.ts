@@ -13,7 +13,7 @@ import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
 import { CRD_FILE } from '../../src/api/crd.js';
 import { GENERATED_SUFFIX } from '../../src/api/metadata-validation.js';
-import { renderPlan } from '../../src/api/plan-command.js';
+import { renderPlan } from '../../src/plan/command.js';
 import { GROUP, PLURAL, VERSION } from '../../src/api/types.js';
 import { validateAlmaRestore } from '../../src/api/validation.js';
 import { sharedControlPlane, type ControlPlane } from '../support/control-plane.js';

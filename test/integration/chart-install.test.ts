@@ -17,7 +17,7 @@ import { startController, type ControllerProcess } from '../support/controller-p
 import { FakeKubelet } from '../support/fake-kubelet.js';
 import { RestoreClient, createRestoreSecrets, managedRestore, stepResult } from '../support/restores.js';
 import { CHART_DIR, REPO_ROOT, findHelm, parseObjects, run, type K8sObject } from '../support/chart-tools.js';
-import type { StepName } from '../../src/steps/result.js';
+import type { StepName } from '../../src/contract/result.js';
 
 const STEPS: [StepName, string][] = [
   ['fetch', 'Fetching'],

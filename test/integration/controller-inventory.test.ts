@@ -13,7 +13,7 @@ import { sharedControlPlane, waitFor, waitForValue, type ControlPlane } from '..
 import { startController, type ControllerProcess } from '../support/controller-process.js';
 import { FakeKubelet } from '../support/fake-kubelet.js';
 import { RestoreClient, createRestoreSecrets, managedRestore, stepResult } from '../support/restores.js';
-import type { StepName } from '../../src/steps/result.js';
+import type { StepName } from '../../src/contract/result.js';
 
 const GiB = 2 ** 30;
 const STEPS: [StepName, string][] = [

@@ -18,7 +18,7 @@ import {
   stepResult,
 } from '../support/restores.js';
 import type { AlmaRestore } from '../../src/api/types.js';
-import type { StepName } from '../../src/steps/result.js';
+import type { StepName } from '../../src/contract/result.js';
 
 const STEPS: [StepName, string][] = [
   ['fetch', 'Fetching'],

@@ -14,10 +14,10 @@ import { FakeKubelet } from '../support/fake-kubelet.js';
 import { FakeNodeLogs } from '../support/fake-node-logs.js';
 import { RestoreClient, createRestoreSecrets, managedRestore, stepResult } from '../support/restores.js';
 import type { AlmaRestore, StepProgress } from '../../src/api/types.js';
-import { progressFields, type ProgressReport } from '../../src/steps/progress-record.js';
+import { progressFields, type ProgressReport } from '../../src/contract/progress-record.js';
 import { transferProgress, waitingProgress } from '../../src/steps/fetch/progress.js';
 import { importProgressReport } from '../../src/steps/import/progress.js';
-import type { StepName } from '../../src/steps/result.js';
+import type { StepName } from '../../src/contract/result.js';
 
 const GiB = 2 ** 30;
 

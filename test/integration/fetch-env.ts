@@ -7,7 +7,7 @@ import { createLogger } from '../../src/logging.js';
 import { fetchCommand } from '../../src/steps/fetch/command.js';
 import type { FetchFlags } from '../../src/steps/fetch/options.js';
 import type { FetchDeps } from '../../src/steps/fetch/run.js';
-import type { StepResult } from '../../src/steps/result.js';
+import type { StepResult } from '../../src/contract/result.js';
 import { SFTP_TEST_PASSWORD, startSshd, type SshdServer } from '../support/sshd.js';
 
 export const PASSWORD = SFTP_TEST_PASSWORD;

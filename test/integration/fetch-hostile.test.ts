@@ -26,7 +26,7 @@ import {
   type RawTarEntry,
   type ZipEntrySpec,
 } from '../support/delivery.js';
-import { FETCH_EXIT } from '../../src/steps/fetch/exit-codes.js';
+import { FETCH_EXIT } from '../../src/contract/exit-codes.js';
 import type { FetchReport } from '../../src/steps/fetch/run.js';
 import { fetchEnv, runFetchCommand, type FetchEnv } from './fetch-env.js';
 

@@ -25,7 +25,7 @@ import {
 import { createLogger } from '../../src/logging.js';
 import { connectSftp } from '../../src/sftp/connection.js';
 import { readSftpCredentials } from '../../src/sftp/credentials.js';
-import { FETCH_EXIT } from '../../src/steps/fetch/exit-codes.js';
+import { FETCH_EXIT } from '../../src/contract/exit-codes.js';
 import type { FetchReport } from '../../src/steps/fetch/run.js';
 import { PASSWORD, fetchEnv, runFetchCommand, type FetchEnv } from './fetch-env.js';
 import { freePort } from '../support/control-plane.js';

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { planSizing } from '../../src/api/sizing.js';
-import { ORACLE_STAGING_PATH } from '../../src/api/stepConfig.js';
+import { ORACLE_STAGING_PATH } from '../../src/resources/step-config-builder.js';
 import { UserFacingError } from '../../src/errors.js';
 import { openConnection } from '../../src/oracle/connection.js';
 import { buildDatabaseStatefulSet } from '../../src/resources/database.js';

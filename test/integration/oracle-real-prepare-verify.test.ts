@@ -49,7 +49,7 @@ import {
 } from '../../src/oracle/dictionary-sizing.js';
 import { createTablespaceSql, ident } from '../../src/oracle/sql/dictionary.js';
 import { createMetrics } from '../../src/runtime/metrics.js';
-import { institutionLayout } from '../../src/steps/config.js';
+import { institutionLayout } from '../../src/contract/step-config.js';
 import { REDO_MIN_BYTES, REDO_MIN_GROUPS, VENDOR_ROLES } from '../../src/steps/prepare/plan.js';
 import { runPrepare } from '../../src/steps/prepare/run.js';
 import { runVerify } from '../../src/steps/verify/run.js';

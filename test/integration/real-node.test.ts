@@ -34,7 +34,7 @@ import { SFTP_TEST_PASSWORD, startSshd, type SshdServer } from '../support/sshd.
 import { CHART_DIR, findHelm, run } from '../support/chart-tools.js';
 import { RestoreClient } from '../support/restores.js';
 import { buildDesiredState } from '../../src/controller/desired.js';
-import { decodeTerminationMessage } from '../../src/steps/result.js';
+import { decodeTerminationMessage } from '../../src/contract/result.js';
 import type { AlmaRestore } from '../../src/api/types.js';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');

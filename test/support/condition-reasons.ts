@@ -7,7 +7,7 @@ import path from 'node:path';
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 /** Where restore conditions come from: the controller and the step runners (and what they call). */
-const SOURCES = ['src/controller', 'src/steps', 'src/sftp', 'src/oracle'];
+const SOURCES = ['src/controller', 'src/steps', 'src/contract', 'src/sftp', 'src/oracle'];
 /** Process-level errors of the controller command: exit codes, never conditions. */
 const NOT_CONDITIONS = new Set(['src/controller/command.ts', 'src/controller/preflight.ts']);
 /** CamelCase literals in the reconciler that are not reasons. */

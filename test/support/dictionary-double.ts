@@ -23,7 +23,7 @@
 //   SYSTEM, SYSAUX, USERS are PERMANENT, UNDOTBS1 is UNDO, TEMP is TEMPORARY (tempfiles, which
 //   DB_FILES does not count).
 import path from 'node:path';
-import type { StepConfig } from '../../src/steps/config.js';
+import type { StepConfig } from '../../src/contract/step-config.js';
 import type {
   ConstraintInfo,
   DataPumpProgress,

@@ -5,7 +5,7 @@
 // and the ref to put in a pod spec (imagePullPolicy IfNotPresent or Never).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { ORACLE_STAGING_PATH } from '../../src/api/stepConfig.js';
+import { ORACLE_STAGING_PATH } from '../../src/resources/step-config-builder.js';
 import { RUNNER_COPY_DIR } from '../../src/resources/job.js';
 import { REPO_ROOT } from './chart-tools.js';
 

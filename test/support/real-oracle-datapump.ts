@@ -3,12 +3,12 @@
 // read back through UTL_FILE (no shared folder needed), and a wait that names what it waited for.
 // Every object it creates is prefixed (ALMA_<PREFIX>_...) and dropped by cleanup().
 import { testStepConfig } from './dictionary-double.js';
-import type { StepConfig } from '../../src/steps/config.js';
+import type { StepConfig } from '../../src/contract/step-config.js';
 import type { OracleConnection } from '../../src/oracle/connection.js';
 import { openConnection, readDatabaseCredentials } from '../../src/oracle/connection.js';
 import { OracleDataPumpSession } from '../../src/oracle/datapump-session.js';
 import { parseParfile } from '../../src/oracle/parfile.js';
-import type { ImportPlan } from '../../src/steps/import/plan.js';
+import type { ImportPlan } from '../../src/oracle/import-plan.js';
 import { buildImportPlan } from '../../src/steps/import/plan.js';
 import { need } from './real-oracle.js';
 

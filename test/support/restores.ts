@@ -9,7 +9,7 @@ import {
   type AlmaRestore,
   type AlmaRestoreSpec,
 } from '../../src/api/types.js';
-import type { StepName, StepOutcome } from '../../src/steps/result.js';
+import type { StepName, StepOutcome } from '../../src/contract/result.js';
 import { waitFor } from './control-plane.js';
 
 export function managedRestore(name: string, spec: Partial<AlmaRestoreSpec> = {}): AlmaRestore {

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { Command } from 'commander';
 import YAML from 'yaml';
 import { closestNames, manifestHints, splitPath } from '../../src/api/manifest-hints.js';
-import { readManifests, registerPlanCommand, renderPlan } from '../../src/api/plan-command.js';
+import { readManifests, registerPlanCommand, renderPlan } from '../../src/plan/command.js';
 import { almaRestore } from './api-fixtures.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Command } from 'commander';
 import YAML from 'yaml';
-import { registerPlanCommand, renderPlan } from '../../src/api/plan-command.js';
+import { registerPlanCommand, renderPlan } from '../../src/plan/command.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const OPTS = { source: 'm.yaml', runnerImage: 'runner:1', namespace: 'default' };

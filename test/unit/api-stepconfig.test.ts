@@ -5,9 +5,9 @@ import {
   SECRET_DIRS,
   buildStepConfig,
   connectString,
-} from '../../src/api/stepConfig.js';
+} from '../../src/resources/step-config-builder.js';
 import { planSizing } from '../../src/api/sizing.js';
-import { institutionLayout } from '../../src/steps/config.js';
+import { institutionLayout } from '../../src/contract/step-config.js';
 import { existingSpec, minimalSpec, resolved } from './api-fixtures.js';
 
 describe('buildStepConfig', () => {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createLogger } from '../../src/logging.js';
 import { importCommand, registerImportCommand } from '../../src/steps/import/command.js';
 import { DataPumpApiEngine } from '../../src/oracle/datapump-api.js';
-import { decodeTerminationMessage } from '../../src/steps/result.js';
+import { decodeTerminationMessage } from '../../src/contract/result.js';
 import { Command } from 'commander';
 import { DataPumpDouble, VENDOR_ERROR_BLOCKS, defaultScript } from '../support/datapump-double.js';
 

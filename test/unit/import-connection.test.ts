@@ -12,7 +12,7 @@ import {
   readDatabaseCredentials,
   scrub,
 } from '../../src/oracle/connection.js';
-import type { StepConfig } from '../../src/steps/config.js';
+import type { StepConfig } from '../../src/contract/step-config.js';
 
 test('credentials come from the Secret directory, trailing newline trimmed', async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'creds-'));

@@ -9,13 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../../src/logging.js';
-import type { StepConfig } from '../../src/steps/config.js';
+import type { StepConfig } from '../../src/contract/step-config.js';
 import { testStepConfig } from '../support/dictionary-double.js';
-import { institutionLayout } from '../../src/steps/config.js';
+import { institutionLayout } from '../../src/contract/step-config.js';
 import type { DataPumpJobInfo } from '../../src/oracle/datapump.js';
 import { ImpdpEngine, foldImpdpStatusLine, statusFromBlock } from '../../src/oracle/datapump-impdp.js';
 import { runImport } from '../../src/steps/import/runner.js';
-import { IMPORT_EXIT } from '../../src/steps/import/exit-codes.js';
+import { IMPORT_EXIT } from '../../src/contract/exit-codes.js';
 
 const FAKE = fileURLToPath(new URL('../support/fake-impdp/impdp', import.meta.url));
 const PASSWORD = 'Adm1n-pw-never-in-argv';

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lstat, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { IMPORT_EXIT } from '../../src/steps/import/exit-codes.js';
+import { IMPORT_EXIT } from '../../src/contract/exit-codes.js';
 import { DataPumpApiEngine } from '../../src/oracle/datapump-api.js';
 import type { DataPumpSession } from '../../src/oracle/datapump.js';
 import { defaultScript } from '../support/datapump-double.js';

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { resolveSpec } from '../../src/api/defaults.js';
 import { GiB } from '../../src/api/quantity.js';
 import { planSizing } from '../../src/api/sizing.js';
-import { buildStepConfig } from '../../src/api/stepConfig.js';
+import { buildStepConfig } from '../../src/resources/step-config-builder.js';
 import { resolveAlmaRestore } from '../../src/api/defaults.js';
 import type { AlmaRestore, RestoreHistory } from '../../src/api/types.js';
 import { historyFor, inventoryStatus } from '../../src/controller/inventory-status.js';

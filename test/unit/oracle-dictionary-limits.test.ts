@@ -19,7 +19,7 @@ import {
 import { createTablespaceSql, SqlValueError } from '../../src/oracle/sql/dictionary.js';
 import { createMetrics } from '../../src/runtime/metrics.js';
 import { runPrepare } from '../../src/steps/prepare/run.js';
-import type { StepConfig } from '../../src/steps/config.js';
+import type { StepConfig } from '../../src/contract/step-config.js';
 import {
   DOUBLE_GIB as GiB,
   DictionaryDouble,

@@ -3,10 +3,11 @@
 // parameters refused by name.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { StepConfig } from '../../src/steps/config.js';
+import type { StepConfig } from '../../src/contract/step-config.js';
 import { testStepConfig } from '../support/dictionary-double.js';
 import { parseParfile, ParfileError } from '../../src/oracle/parfile.js';
-import { FORBIDDEN_PARAMETERS, buildImportPlan, planAsParfileLines } from '../../src/steps/import/plan.js';
+import { FORBIDDEN_PARAMETERS, buildImportPlan } from '../../src/steps/import/plan.js';
+import { planAsParfileLines } from '../../src/oracle/import-plan.js';
 
 const config = (over: Partial<StepConfig['import']> = {}): StepConfig =>
   testStepConfig('/staging', {

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { createLogger } from '../../src/logging.js';
 import { runPrepare } from '../../src/steps/prepare/run.js';
-import type { StepConfig } from '../../src/steps/config.js';
+import type { StepConfig } from '../../src/contract/step-config.js';
 import {
   DOUBLE_GIB as GiB,
   DictionaryDouble,

@@ -16,7 +16,7 @@ import {
   oracleMemory,
   stagingClaimName,
 } from '../../src/resources/index.js';
-import { STEP_NAMES } from '../../src/steps/result.js';
+import { STEP_NAMES } from '../../src/contract/result.js';
 import { existingSpec, minimalSpec, resolved } from './api-fixtures.js';
 
 const managed = (mutate: (s: AlmaRestoreSpec) => void = () => {}) => {

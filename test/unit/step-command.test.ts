@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { UserFacingError } from '../../src/errors.js';
 import { createLogger } from '../../src/logging.js';
 import { prepareCommand } from '../../src/steps/prepare/command.js';
-import { decodeTerminationMessage, failedStepResult } from '../../src/steps/result.js';
+import { decodeTerminationMessage, failedStepResult } from '../../src/contract/result.js';
 import { verifyCommand } from '../../src/steps/verify/command.js';
 import { testStepConfig } from '../support/dictionary-double.js';
 

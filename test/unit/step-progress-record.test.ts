@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { createLogger } from '../../src/logging.js';
-import { lastProgress, parseProgressLine, progressFields } from '../../src/steps/progress-record.js';
+import { lastProgress, parseProgressLine, progressFields } from '../../src/contract/progress-record.js';
 import { transferProgress, waitingProgress } from '../../src/steps/fetch/progress.js';
 import { importProgressReport } from '../../src/steps/import/progress.js';
 import { liveProgressChanges } from '../../src/controller/progress-decide.js';

@@ -6,11 +6,11 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../../src/logging.js';
 import { countSql } from '../../src/oracle/sql/inventory.js';
-import type { StepConfig } from '../../src/steps/config.js';
-import { encodeTerminationMessage, TERMINATION_MESSAGE_LIMIT } from '../../src/steps/result.js';
+import type { StepConfig } from '../../src/contract/step-config.js';
+import { encodeTerminationMessage, TERMINATION_MESSAGE_LIMIT } from '../../src/contract/result.js';
 import { takeInventory, inventoryFigures } from '../../src/steps/verify/inventory.js';
 import { runVerify } from '../../src/steps/verify/run.js';
-import { figuresOf, type CompactInventory } from '../../src/steps/verify/inventory-summary.js';
+import { figuresOf, type CompactInventory } from '../../src/contract/summaries.js';
 import {
   AlmaSchemaDouble,
   expectedFigures,

@@ -7,10 +7,10 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../../src/logging.js';
-import { encodeTerminationMessage } from '../../src/steps/result.js';
+import { encodeTerminationMessage } from '../../src/contract/result.js';
 import { importedTables } from '../../src/steps/verify/import-report.js';
 import { runVerify } from '../../src/steps/verify/run.js';
-import type { StepConfig } from '../../src/steps/config.js';
+import type { StepConfig } from '../../src/contract/step-config.js';
 import { DictionaryDouble, testStepConfig } from '../support/dictionary-double.js';
 
 const quiet = () =>

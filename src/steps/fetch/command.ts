@@ -1,19 +1,20 @@
 // `alma-restore fetch`: the fetch Job's entry point, also usable by hand on a server. Reads the
 // StepConfig, lets flags override it, runs the fetch and ends with a StepResult (termination
-// message + report file) and a documented exit code (see exit-codes.ts and docs/fetch.md).
+// message + report file) and a documented exit code (see contract/exit-codes.ts and docs/fetch.md).
 import { Command, Option } from 'commander';
-import { UserFacingError, errorMessage } from '../../errors.js';
 import { createLogger, type Logger } from '../../logging.js';
 import { configOption, durationOption, terminationLogOption } from '../options.js';
-import { failedStepResult, publishStepResult, type StepResult } from '../result.js';
-import { FETCH_EXIT } from './exit-codes.js';
+import type { StepResult } from '../../contract/result.js';
+import { runStep, terminationSink } from '../command.js';
+import { FETCH_EXIT } from '../../contract/exit-codes.js';
+import type { FetchSummary } from '../../contract/summaries.js';
 import { loadFetchSettings, type FetchFlags, type FetchSettings } from './options.js';
 import { emptyReport, runFetch, type FetchDeps, type FetchReport } from './run.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** A small summary for the termination message (< 4 KiB); the report file has everything. */
-export function summarise(report: FetchReport): Record<string, unknown> {
+export function summarise(report: FetchReport): FetchSummary {
   return {
     bytesTransferred: report.bytesTransferred,
     durationSeconds: Math.round(report.durationSeconds),
@@ -30,53 +31,47 @@ export function summarise(report: FetchReport): Record<string, unknown> {
 }
 
 /** Runs the step and publishes its result; returns the exit code. Used by the CLI and tests. */
-export async function fetchCommand(
+export function fetchCommand(
   flags: FetchFlags,
   deps: Partial<FetchDeps> & { print?: (line: string) => void } = {},
 ): Promise<number> {
   const log: Logger = deps.log ?? createLogger({ step: 'fetch' });
-  let settings: FetchSettings | undefined;
-  let report: FetchReport | undefined;
-  let result: StepResult;
-  let exitCode: number;
-  try {
-    settings = await loadFetchSettings(flags);
-    report = emptyReport(settings);
-    await runFetch(settings, { ...deps, log }, report);
-    const warnings = report.warnings;
-    const files = report.institutions.reduce((n, i) => n + i.files.length, 0);
-    result = {
-      version: 1,
-      step: 'fetch',
-      outcome: warnings.length > 0 ? 'SucceededWithWarnings' : 'Succeeded',
-      reason: warnings.length > 0 ? 'FetchedWithWarnings' : 'Fetched',
-      message:
-        `fetched ${files} dump file(s) for ${report.institutions.length} institution(s), ` +
-        `${report.bytesTransferred} bytes transferred in ${Math.round(report.durationSeconds)} s` +
-        (warnings.length > 0 ? `; ${warnings.length} warning(s): ${warnings[0]}` : ''),
-      summary: summarise(report),
-    };
-    exitCode = FETCH_EXIT.ok;
-  } catch (err) {
-    const known = err instanceof UserFacingError;
-    exitCode = known ? err.exitCode : FETCH_EXIT.internal;
-    result = failedStepResult('fetch', err, report ? { ...summarise(report), exitCode } : { exitCode });
-    log.error({ reason: result.reason, exitCode }, result.message);
-    if (!known && err instanceof Error) log.debug({ stack: err.stack }, 'stack');
-  }
-  try {
-    result = await publishStepResult(result, report ?? null, {
+  // The report is filled in as the fetch goes, so a failure still shows how far it got.
+  return runStep<{ settings: FetchSettings; report: FetchReport }>({
+    step: 'fetch',
+    log,
+    load: async () => {
+      const settings = await loadFetchSettings(flags);
+      return { settings, report: emptyReport(settings) };
+    },
+    run: async ({ settings, report }) => {
+      await runFetch(settings, { ...deps, log }, report);
+      const warnings = report.warnings;
+      const files = report.institutions.reduce((n, i) => n + i.files.length, 0);
+      const result: StepResult = {
+        version: 1,
+        step: 'fetch',
+        outcome: warnings.length > 0 ? 'SucceededWithWarnings' : 'Succeeded',
+        reason: warnings.length > 0 ? 'FetchedWithWarnings' : 'Fetched',
+        message:
+          `fetched ${files} dump file(s) for ${report.institutions.length} institution(s), ` +
+          `${report.bytesTransferred} bytes transferred in ${Math.round(report.durationSeconds)} s` +
+          (warnings.length > 0 ? `; ${warnings.length} warning(s): ${warnings[0]}` : ''),
+        summary: summarise(report),
+      };
+      return { result, report, exitCode: FETCH_EXIT.ok };
+    },
+    onThrow: (exitCode, loaded) => ({
+      summary: loaded ? { ...summarise(loaded.report), exitCode } : { exitCode },
+      report: loaded?.report ?? null,
+    }),
+    sinks: (loaded) => ({
       // Even when the settings could not be loaded, the flag says where the result goes.
-      ...((settings?.terminationLog ?? flags.terminationLog)
-        ? { terminationLogPath: settings?.terminationLog ?? flags.terminationLog }
-        : {}),
-      ...(settings && report && report.institutions.length > 0 ? { reportDir: settings.reportDir } : {}),
-    });
-  } catch (err) {
-    log.error({ err: errorMessage(err) }, 'could not write the fetch report');
-  }
-  (deps.print ?? ((line: string) => process.stdout.write(line)))(JSON.stringify(result) + '\n');
-  return exitCode;
+      ...terminationSink(loaded?.settings.terminationLog ?? flags.terminationLog),
+      ...(loaded && loaded.report.institutions.length > 0 ? { reportDir: loaded.settings.reportDir } : {}),
+    }),
+    print: deps.print ?? ((line: string) => process.stdout.write(line)),
+  });
 }
 
 export function registerFetchCommand(program: Command): void {

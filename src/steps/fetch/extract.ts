@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { UserFacingError, errorMessage } from '../../errors.js';
-import { FETCH_EXIT } from './exit-codes.js';
+import { FETCH_EXIT } from '../../contract/exit-codes.js';
 import type { Progress } from './progress.js';
 import { ensureSpace } from './space.js';
 import {

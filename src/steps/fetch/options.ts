@@ -9,7 +9,7 @@ import {
   loadStepConfig,
   type InstitutionConfig,
   type StepConfig,
-} from '../config.js';
+} from '../../contract/step-config.js';
 
 export interface FetchFlags {
   config?: string;

@@ -2,7 +2,7 @@
 // parts), total, rate, ETA, and what is being read and written right now.
 import type { Logger } from '../../logging.js';
 import type { SeenFile } from '../../sftp/wait.js';
-import { progressFields, type ProgressReport } from '../progress-record.js';
+import { progressFields, type ProgressReport } from '../../contract/progress-record.js';
 import { formatBytes } from './space.js';
 
 /** Which institution of how many: the step's share is spread evenly over them. */

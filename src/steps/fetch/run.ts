@@ -6,7 +6,7 @@ import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserFacingError, errorMessage } from '../../errors.js';
 import type { Logger } from '../../logging.js';
-import { institutionLayout, type InstitutionConfig } from '../config.js';
+import { institutionLayout, type InstitutionConfig } from '../../contract/step-config.js';
 import { connectSftp, DEFAULT_RETRY, type RetryPolicy, type SftpSession } from '../../sftp/connection.js';
 import { readSftpCredentials } from '../../sftp/credentials.js';
 import { SCRIPTS_ZIP, type DeliveryListing } from '../../sftp/discovery.js';
@@ -18,11 +18,11 @@ import {
   type RemotePart,
 } from '../../sftp/range-reader.js';
 import { realClock, waitForDelivery, type WaitClock } from '../../sftp/wait.js';
-import { FETCH_EXIT } from './exit-codes.js';
+import { FETCH_EXIT } from '../../contract/exit-codes.js';
 import { extractTarGz, type ExtractedFile } from './extract.js';
 import type { FetchSettings } from './options.js';
 import { checkParfile, type ParfileSummary } from './parfile-check.js';
-import { progressFields } from '../progress-record.js';
+import { progressFields } from '../../contract/progress-record.js';
 import { Progress, waitingProgress, type InstitutionShare } from './progress.js';
 import { MAX_SCRIPTS_ZIP_BYTES, unpackScriptsZip, type ZipMember } from './scripts-zip.js';
 import { ensureSpace, formatBytes } from './space.js';

@@ -16,7 +16,7 @@ import {
   renameInside,
   type SafeRoot,
 } from '../safe-fs.js';
-import { FETCH_EXIT } from './exit-codes.js';
+import { FETCH_EXIT } from '../../contract/exit-codes.js';
 import { MemberLedger } from './member-ledger.js';
 import { ensureSpace, formatBytes } from './space.js';
 import { PARTIAL_SUFFIX } from './state.js';

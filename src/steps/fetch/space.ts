@@ -1,7 +1,7 @@
 // Free space on the staging volume, from statfs (blocks available to unprivileged users).
 import { statfs } from 'node:fs/promises';
 import { UserFacingError } from '../../errors.js';
-import { FETCH_EXIT } from './exit-codes.js';
+import { FETCH_EXIT } from '../../contract/exit-codes.js';
 
 export async function freeBytes(dir: string): Promise<number> {
   const s = await statfs(dir);

@@ -1,18 +1,22 @@
 // `alma-restore import`: the import Job's entry point, also usable by hand. Reads the StepConfig,
 // runs (or resumes) the Data Pump import of every institution in order, and ends with a
-// StepResult (termination message + report file) and a documented exit code (exit-codes.ts,
+// StepResult (termination message + report file) and a documented exit code (contract/exit-codes.ts,
 // docs/import.md). SIGTERM stops watching (at the latest when the current GET_STATUS wait ends);
 // the Data Pump job itself keeps running in the database and the next run attaches to it.
 import { Command, Option } from 'commander';
-import { UserFacingError, errorMessage } from '../../errors.js';
+import { UserFacingError } from '../../errors.js';
 import { createLogger, type Logger } from '../../logging.js';
-import { DEFAULT_CONFIG_PATH, loadStepConfig, stepReportDir, type StepConfig } from '../config.js';
-import { failedStepResult, publishStepResult, type StepResult } from '../result.js';
+import {
+  DEFAULT_CONFIG_PATH,
+  loadStepConfig,
+  stepReportDir,
+  type StepConfig,
+} from '../../contract/step-config.js';
+import { runStep, terminationSink } from '../command.js';
 import { openConnection, readDatabaseCredentials } from '../../oracle/connection.js';
 import { DataPumpApiEngine, type ImportEngine } from '../../oracle/datapump-api.js';
 import { ImpdpEngine } from '../../oracle/datapump-impdp.js';
 import { OracleDataPumpSession } from '../../oracle/datapump-session.js';
-import { IMPORT_EXIT } from './exit-codes.js';
 import { configOption, durationOption, parseDurationFlag, terminationLogOption } from '../options.js';
 import { runImport } from './runner.js';
 
@@ -62,46 +66,35 @@ function parseInterval(text: string | undefined): number {
 }
 
 /** Runs the step and publishes its result; returns the exit code. */
-export async function importCommand(
+export function importCommand(
   flags: ImportFlags,
   deps: { log?: Logger; engine?: ImportEngine; print?: (line: string) => void; signal?: AbortSignal } = {},
 ): Promise<number> {
-  const log = deps.log ?? createLogger({ step: 'import' });
-  let config: StepConfig | undefined;
-  let result: StepResult;
-  let report: unknown = null;
-  let exitCode: number;
-  try {
-    const intervalMs = parseInterval(flags.progressInterval);
-    config = await loadStepConfig(flags.config ?? DEFAULT_CONFIG_PATH);
-    const signal = deps.signal;
-    const run = await runImport({
-      config,
-      engine: deps.engine ?? createEngine(config, flags),
-      logger: log,
-      fresh: flags.fresh ?? false,
-      dryRun: flags.dryRun ?? false,
-      intervalMs,
-      ...(signal ? { signal } : {}),
-    });
-    result = run.result;
-    report = run.report;
-    exitCode = run.exitCode;
-  } catch (err) {
-    exitCode = err instanceof UserFacingError ? err.exitCode : IMPORT_EXIT.internal;
-    result = failedStepResult('import', err, { exitCode });
-    log.error({ reason: result.reason, exitCode }, result.message);
-  }
-  try {
-    result = await publishStepResult(result, report, {
-      ...(flags.terminationLog ? { terminationLogPath: flags.terminationLog } : {}),
-      ...(config ? { reportDir: stepReportDir(config) } : {}),
-    });
-  } catch (err) {
-    log.error({ err: errorMessage(err) }, 'could not write the import report');
-  }
-  (deps.print ?? ((line: string) => process.stdout.write(line)))(JSON.stringify(result) + '\n');
-  return exitCode;
+  const signal = deps.signal;
+  return runStep<{ config: StepConfig; intervalMs: number }>({
+    step: 'import',
+    log: deps.log ?? createLogger({ step: 'import' }),
+    load: async () => {
+      const intervalMs = parseInterval(flags.progressInterval);
+      return { intervalMs, config: await loadStepConfig(flags.config ?? DEFAULT_CONFIG_PATH) };
+    },
+    run: ({ config, intervalMs }, log) =>
+      runImport({
+        config,
+        engine: deps.engine ?? createEngine(config, flags),
+        logger: log,
+        fresh: flags.fresh ?? false,
+        dryRun: flags.dryRun ?? false,
+        intervalMs,
+        ...(signal ? { signal } : {}),
+      }),
+    onThrow: (exitCode) => ({ summary: { exitCode } }),
+    sinks: (loaded) => ({
+      ...terminationSink(flags.terminationLog),
+      ...(loaded ? { reportDir: stepReportDir(loaded.config) } : {}),
+    }),
+    print: deps.print ?? ((line: string) => process.stdout.write(line)),
+  });
 }
 
 export function registerImportCommand(program: Command): void {

@@ -1,6 +1,6 @@
 // Progress lines for `kubectl logs`: percent, bytes of total, current object, rows and an ETA,
 // computed from what the engine last saw. Pure; the runner decides when to print.
-import type { ProgressReport } from '../progress-record.js';
+import type { ProgressReport } from '../../contract/progress-record.js';
 
 export interface ProgressSnapshot {
   state: string;
@@ -92,7 +92,7 @@ export class ProgressTracker {
 }
 
 /**
- * The live progress record for the controller (src/steps/progress-record.ts): the share of the
+ * The live progress record for the controller (src/contract/progress-record.ts): the share of the
  * whole step, and an ETA for all of it, the institutions still to come weighted by their bib
  * records at the current job's rate. Pure.
  */

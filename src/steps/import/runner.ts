@@ -5,9 +5,9 @@ import { readdir } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from '../../logging.js';
-import type { StepConfig, InstitutionConfig } from '../config.js';
-import { institutionLayout } from '../config.js';
-import type { StepOutcome, StepResult } from '../result.js';
+import type { StepConfig, InstitutionConfig } from '../../contract/step-config.js';
+import { institutionLayout } from '../../contract/step-config.js';
+import type { StepOutcome, StepResult } from '../../contract/result.js';
 import { UserFacingError, errorMessage } from '../../errors.js';
 import { parseParfile } from '../../oracle/parfile.js';
 import type {
@@ -20,11 +20,12 @@ import { JOB_GONE } from '../../oracle/datapump-api.js';
 import { DataPumpBusyError, DataPumpStartError } from '../../oracle/datapump.js';
 import type { ClassifiedError, LogVerdict } from '../../oracle/datapump-log.js';
 import { judgeLog, parseDataPumpLog } from '../../oracle/datapump-log.js';
-import type { ImportPlan } from './plan.js';
-import { buildImportPlan, planAsParfileLines } from './plan.js';
-import { progressFields } from '../progress-record.js';
+import type { ImportPlan } from '../../oracle/import-plan.js';
+import { buildImportPlan } from './plan.js';
+import { planAsParfileLines } from '../../oracle/import-plan.js';
+import { progressFields } from '../../contract/progress-record.js';
 import { ProgressTracker, importProgressReport } from './progress.js';
-import { IMPORT_EXIT } from './exit-codes.js';
+import { IMPORT_EXIT } from '../../contract/exit-codes.js';
 import type { JobRecord } from './job-record.js';
 import {
   jobRecordPath,
@@ -35,6 +36,7 @@ import {
   writeJobRecord,
 } from './job-record.js';
 import { decideGone, recordMatches } from './resume-decide.js';
+import { importExitCode } from './exit-reasons.js';
 
 export interface RunImportOptions {
   config: StepConfig;
@@ -118,33 +120,6 @@ async function planFor(config: StepConfig, inst: InstitutionConfig): Promise<Imp
     institution: inst,
     availableFiles: files,
   });
-}
-
-function exitCodeFor(r: InstitutionReport): number {
-  if (r.outcome !== 'Failed') return IMPORT_EXIT.ok;
-  switch (r.reason) {
-    case 'ImportCompletedWithErrors':
-      return IMPORT_EXIT.completedWithErrors;
-    case 'ImportStartFailed':
-      return IMPORT_EXIT.startFailed;
-    case 'DatabaseUnreachable':
-    case 'DatabaseCredentialsMissing':
-      return IMPORT_EXIT.database;
-    case 'ImportStoppedFatal':
-    case 'ImportStopped':
-    case 'ImportStopping':
-    case 'ImportVanished':
-    case 'ImportIncomplete':
-    case 'ImportInterrupted':
-      return IMPORT_EXIT.stopped;
-    default:
-      return r.reason.startsWith('Parfile') ||
-        r.reason === 'StagingUnsafe' ||
-        r.reason.startsWith('DumpFiles') ||
-        r.reason.startsWith('Config')
-        ? IMPORT_EXIT.usage
-        : IMPORT_EXIT.internal;
-  }
 }
 
 export async function runImport(options: RunImportOptions): Promise<ImportRun> {
@@ -399,6 +374,7 @@ function summarize(engine: string, fresh: boolean, reports: InstitutionReport[])
   if (reports.length === 0) {
     Object.assign(result, { outcome: 'Failed', reason: 'ConfigInvalid' });
   }
-  const exitCode = reports.length === 0 ? IMPORT_EXIT.usage : failed ? exitCodeFor(failed) : IMPORT_EXIT.ok;
+  const exitCode =
+    reports.length === 0 ? IMPORT_EXIT.usage : failed ? importExitCode(failed.reason) : IMPORT_EXIT.ok;
   return { result, report: { engine, fresh, institutions: reports }, exitCode };
 }

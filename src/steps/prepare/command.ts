@@ -1,17 +1,20 @@
 // `alma-restore prepare`: the prepare Job's entry point. Reads the step configuration, runs the
 // step against the real database, and publishes the result (termination message + report).
 import type { Command } from 'commander';
-import type { Logger } from '../../logging.js';
+import { createLogger, type Logger } from '../../logging.js';
+import { loadStepConfig, stepReportDir } from '../../contract/step-config.js';
 import { openDictionary } from '../../oracle/dictionary-oracledb.js';
-import { runStepCommand, type StepCommandOptions } from '../command.js';
+import { runStep, terminationSink, type StepCommandOptions } from '../command.js';
 import { configOption, terminationLogOption } from '../options.js';
 import { runPrepare } from './run.js';
 
 export function prepareCommand(opts: StepCommandOptions, log?: Logger): Promise<number> {
-  return runStepCommand(
-    'prepare',
-    opts,
-    (config, logger) => {
+  return runStep({
+    step: 'prepare',
+    log: log ?? createLogger({ step: 'prepare' }),
+    load: () => loadStepConfig(opts.config),
+    restoreName: (config) => config.restore.name,
+    run: (config, logger) => {
       const module = 'alma-restore prepare';
       return runPrepare(config, {
         openPdb: () => openDictionary(config, { module }),
@@ -21,8 +24,11 @@ export function prepareCommand(opts: StepCommandOptions, log?: Logger): Promise<
         logger,
       });
     },
-    log,
-  );
+    sinks: (config) => ({
+      ...terminationSink(opts.terminationLog),
+      ...(config ? { reportDir: stepReportDir(config) } : {}),
+    }),
+  });
 }
 
 export function registerPrepareCommand(program: Command): void {

@@ -8,9 +8,9 @@ import type { DictionarySession } from '../../oracle/dictionary.js';
 import { formatBytes } from '../../oracle/dictionary-sizing.js';
 import { ident, passwordLiteral } from '../../oracle/sql/dictionary.js';
 import { scrub } from '../../oracle/connection.js';
-import { institutionLayout, readSecretFile, type StepConfig } from '../config.js';
-import type { StepResult } from '../result.js';
-import { progressFields } from '../progress-record.js';
+import { institutionLayout, readSecretFile, type StepConfig } from '../../contract/step-config.js';
+import type { StepResult } from '../../contract/result.js';
+import { progressFields } from '../../contract/progress-record.js';
 import { applyAction, describeAction } from './apply.js';
 import {
   planPrepare,

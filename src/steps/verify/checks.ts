@@ -5,7 +5,7 @@
 import { errorMessage } from '../../errors.js';
 import type { Dictionary } from '../../oracle/dictionary.js';
 import type { VerificationCheck } from '../../api/types.js';
-import type { StepConfig } from '../config.js';
+import type { StepConfig } from '../../contract/step-config.js';
 
 export interface VerifyCheck extends VerificationCheck {
   severity: 'error' | 'warning';

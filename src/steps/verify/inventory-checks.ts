@@ -1,7 +1,7 @@
 // Checks of the data inventory against what is known: the institution's declared bibRecords, and
 // the same institution's previous Succeeded restore. A check that trips is a warning (the restore
 // ends SucceededWithWarnings, never a silent Succeeded); growth is reported, not flagged. Pure.
-import type { InventoryBaseline } from '../config.js';
+import type { InventoryBaseline } from '../../contract/step-config.js';
 import type { VerifyCheck } from './checks.js';
 import type { InstitutionInventory } from './inventory.js';
 import { AREA_RULES, type InventoryArea } from './inventory-areas.js';

@@ -1,14 +1,11 @@
 // summary.inventory, the verify step's data inventory in its termination message: the area names
 // once, then per institution its figures in that order (null: not in this delivery), compact
-// enough for a consortium within the kubelet's 4 KiB. The controller reads it with figuresOf. Pure.
+// enough for a consortium within the kubelet's 4 KiB. The controller reads it with figuresOf
+// (contract/summaries.ts). Pure.
+import type { CompactInventory } from '../../contract/summaries.js';
 import type { VerifyReport } from './run.js';
 import { INVENTORY_AREAS } from './inventory-areas.js';
 import { inventoryFigures } from './inventory.js';
-
-export interface CompactInventory {
-  areas: string[];
-  institutions: { institutionId: string; figures: (number | null)[] }[];
-}
 
 export function compactInventory(report: VerifyReport): CompactInventory | undefined {
   const counted = report.institutions.filter((i) => i.inventory);
@@ -21,10 +18,4 @@ export function compactInventory(report: VerifyReport): CompactInventory | undef
       return { institutionId: i.institutionId, figures: areas.map((a) => figures[a] ?? null) };
     }),
   };
-}
-
-/** One institution's figures by area name, from a CompactInventory (also what the controller reads). */
-export function figuresOf(inv: CompactInventory, institutionId: string): Record<string, number | null> {
-  const row = inv.institutions.find((i) => i.institutionId === institutionId);
-  return Object.fromEntries(inv.areas.map((a, k) => [a, row?.figures[k] ?? null]));
 }

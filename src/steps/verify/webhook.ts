@@ -1,6 +1,6 @@
 // The vendor's "e-mail the results", as an optional webhook: one JSON POST of the summary to a
 // URL read from a Secret file. The URL may carry a token: it never appears in a log or result.
-import { readSecretFile } from '../config.js';
+import { readSecretFile } from '../../contract/step-config.js';
 
 export type WebhookOutcome = { sent: true; status: number } | { sent: false; error: string };
 

@@ -6,7 +6,32 @@
 // (get pods/log) instead of every step pod getting a token that may write pods or ConfigMaps.
 // Progress is advisory: a lost or garbled line only delays the next figure. Results still travel
 // in the termination message (result.ts). Pure.
-import type { StepProgress } from '../api/types.js';
+
+/**
+ * What a running step last reported about itself: status.steps.<step>.progress (its CRD schema is
+ * in api/crd.ts). Kept after the step ends, so a failure shows how far it got.
+ */
+export interface StepProgress {
+  /** When the step measured this, RFC 3339. */
+  time: string;
+  /** What it is doing: WaitingForDelivery, Transferring, Extracting, Applying, Importing, Checking. */
+  stage: string;
+  /** One line a person reads. */
+  message: string;
+  /** Share of this step done, 0..1, when known. */
+  fraction?: number;
+  /** Work done and planned, in `unit`. */
+  done?: number;
+  total?: number;
+  unit?: 'bytes' | 'actions' | 'checks' | 'percent';
+  /** Transfer rate (fetch), bytes per second. */
+  bytesPerSecond?: number;
+  /** Estimated seconds until the step is done, from its own rate since it began. */
+  etaSeconds?: number;
+  /** Fetch waiting for the delivery: since when it waits, and the files there so far. */
+  waitingSince?: string;
+  files?: { name: string; bytes: number; unchangedSince: string }[];
+}
 
 export const PROGRESS_KEY = 'stepProgress';
 export const PROGRESS_VERSION = 1;

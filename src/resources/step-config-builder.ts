@@ -1,11 +1,16 @@
-// Builds the StepConfig (src/steps/config.ts) that every step Job reads, from a resolved
+// Builds the StepConfig (src/contract/step-config.ts) that every step Job reads, from a resolved
 // AlmaRestore and its sizing plan. No secret inside: only the paths where the Job builder mounts
 // the Secrets (SECRET_DIRS). Pure.
-import { SECRETS_ROOT, STAGING_MOUNT, type InventoryBaseline, type StepConfig } from '../steps/config.js';
-import { databaseName } from '../resources/names.js';
-import type { ResolvedAlmaRestore } from './defaults.js';
-import { parseDurationSeconds } from './duration.js';
-import type { RestoreHistory, SizingPlan } from './types.js';
+import {
+  SECRETS_ROOT,
+  STAGING_MOUNT,
+  type InventoryBaseline,
+  type StepConfig,
+} from '../contract/step-config.js';
+import { databaseName } from './names.js';
+import type { ResolvedAlmaRestore } from '../api/defaults.js';
+import { parseDurationSeconds } from '../api/duration.js';
+import type { RestoreHistory, SizingPlan } from '../api/types.js';
 
 /** Where each Secret is mounted in a step pod (its keys become files). */
 export const SECRET_DIRS = {

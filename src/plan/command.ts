@@ -8,12 +8,12 @@ import type { Command } from 'commander';
 import YAML from 'yaml';
 import { UserFacingError } from '../errors.js';
 import { allResources } from '../resources/index.js';
-import { DEFAULT_RUNNER_IMAGE, resolveAlmaRestore } from './defaults.js';
-import { manifestHints } from './manifest-hints.js';
-import { formatGiB } from './quantity.js';
-import { planSizing } from './sizing.js';
-import { KIND, type AlmaRestore, type SizingPlan } from './types.js';
-import { validateAlmaRestore } from './validation.js';
+import { DEFAULT_RUNNER_IMAGE, resolveAlmaRestore } from '../api/defaults.js';
+import { manifestHints } from '../api/manifest-hints.js';
+import { formatGiB } from '../api/quantity.js';
+import { planSizing } from '../api/sizing.js';
+import { KIND, type AlmaRestore, type SizingPlan } from '../api/types.js';
+import { validateAlmaRestore } from '../api/validation.js';
 
 export interface PlanOptions {
   /** Shown in messages. */

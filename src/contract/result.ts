@@ -1,11 +1,8 @@
 // The contract between a step Job and the controller: each step runner ends by writing one
 // small JSON document as the container's termination message (read by the controller from the
 // pod status) and a full report file on the staging volume (read by people).
-import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { EXIT, UserFacingError, errorMessage } from '../errors.js';
-import { writeFileInFolder } from './safe-fs.js';
+// The codec is pure; a step writes the document with publishStepResult (steps/publish.ts).
+import { UserFacingError, errorMessage } from '../errors.js';
 
 export const STEP_NAMES = ['fetch', 'prepare', 'import', 'verify'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
@@ -102,46 +99,4 @@ export function failedStepResult(
     message: known ? err.message : `unexpected error: ${errorMessage(err)}`,
     summary,
   };
-}
-
-export interface ResultSinks {
-  /** Termination-message file; default DEFAULT_TERMINATION_LOG when it exists (the kubelet makes it in a pod). */
-  terminationLogPath?: string;
-  /** Directory for the full JSON report; `<step>-report.json` is written there atomically. */
-  reportDir?: string;
-}
-
-/**
- * Writes the full report (atomically, never through a link planted on the volume) and the
- * termination message. The termination message is always written: when the report cannot be
- * (a full volume, a planted link), the message says so instead of the result being lost.
- */
-export async function publishStepResult(
-  result: StepResult,
-  fullReport: unknown,
-  sinks: ResultSinks,
-): Promise<StepResult> {
-  let published = result;
-  if (sinks.reportDir) {
-    const reportPath = path.join(sinks.reportDir, `${result.step}-report.json`);
-    try {
-      await writeFileInFolder(
-        reportPath,
-        JSON.stringify({ result, report: fullReport }, null, 2),
-        EXIT.internal,
-      );
-      published = { ...result, reportPath };
-    } catch (err) {
-      published = {
-        ...result,
-        message: `${result.message} (the full report could not be written to ${reportPath}: ${errorMessage(err)})`,
-      };
-    }
-  }
-  // Outside a pod there is no termination log (and root must not create one in /dev): the
-  // report file and the log still have the result.
-  const termination =
-    sinks.terminationLogPath ?? (existsSync(DEFAULT_TERMINATION_LOG) ? DEFAULT_TERMINATION_LOG : undefined);
-  if (termination) await writeFile(termination, encodeTerminationMessage(published));
-  return published;
 }

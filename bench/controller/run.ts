@@ -14,6 +14,7 @@
 // behind the per-database limit (they share one database). The total limit is raised so that a
 // restore on another database (the latency samples) is admissible at once.
 //   npx tsx bench/controller/run.ts
+import { execFileSync } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -25,7 +26,7 @@ import { defaultCrds, startControlPlane, waitFor } from '../../test/support/cont
 import { startController } from '../../test/support/controller-process.js';
 import { FakeKubelet } from '../../test/support/fake-kubelet.js';
 import { createRestoreSecrets, existingRestore, managedRestore } from '../../test/support/restores.js';
-import { classify, diffCounts, scrapeRequestTotals } from './apiserver-requests.js';
+import { classify, diffCounts, scrapeRequestTotals } from '../../test/support/apiserver-requests.js';
 
 const N = Number(process.env.BENCH_RESTORES ?? '1000');
 const REST_SECONDS = Number(process.env.BENCH_REST_SECONDS ?? '60');
@@ -33,6 +34,9 @@ const SETTLE_SECONDS = Number(process.env.BENCH_SETTLE_SECONDS ?? '30');
 const SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? '10');
 /** Requests in flight from the plain client (and from this script's creates): the controller's --workers. */
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? '2');
+/** BENCH_CONTROLLER=tsx runs the sources through tsx (as the tests do); default: the compiled CLI, as the image runs it. */
+const COMPILED = (process.env.BENCH_CONTROLLER ?? 'dist') !== 'tsx';
+const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 const NS = 'bench';
 const BASELINE_NS = 'bench-baseline';
 const QUEUE_DB = 'db-queue.example.edu:1521/ALMA';
@@ -67,6 +71,12 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** A sample of the controller's own /metrics page (prom-client's default process metrics). */
+function sample(text: string, name: string): number {
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : NaN;
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
@@ -77,6 +87,10 @@ async function main() {
   if (queued < 1) throw new Error(`BENCH_RESTORES=${N} is too small; use at least 10`);
   console.log(`store: ${terminal} Succeeded, ${terminal} Failed, 2 active, ${queued} queued (N=${N})`);
 
+  if (COMPILED) {
+    console.log('building dist/ (npm run build), to run the controller as the image does');
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  }
   const cp = await startControlPlane({ controllerManager: false, crds: defaultCrds() });
   const logDir = await mkdtemp(path.join(os.tmpdir(), 'alma-bench-controller-'));
   let controller: Awaited<ReturnType<typeof startController>> | undefined;
@@ -103,7 +117,7 @@ async function main() {
       namespace: NS,
       body: {
         metadata: { name: 'dumps' },
-        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '100Gi' } } },
       },
     });
     await kubelet.bindClaim(NS, 'dumps');
@@ -175,6 +189,7 @@ async function main() {
       namespace: NS,
       logDir,
       args: [`--max-concurrent-restores=${N + SAMPLES + 10}`, '--max-concurrent-per-database=1'],
+      ...(COMPILED ? { cli: [path.join(REPO_ROOT, 'dist/cli.js')] } : {}),
     });
     const pid = controller.child.pid!;
     console.log(`controller pid ${pid}, log ${controller.logFile}`);
@@ -225,6 +240,9 @@ async function main() {
     const perMinute = 60 / REST_SECONDS;
     const rest = classify(diffCounts(before, after), CONTROLLER_RESOURCES);
     const rss = rssMb(pid);
+    const own = await controller.metrics();
+    const heapUsedMb = sample(own, 'nodejs_heap_size_used_bytes') / 2 ** 20;
+    const heapTotalMb = sample(own, 'nodejs_heap_size_total_bytes') / 2 ** 20;
 
     // (c) latency: admissible restores (each its own database), one at a time.
     const latencies: number[] = [];
@@ -237,6 +255,9 @@ async function main() {
     }
     latencies.sort((a, b) => a - b);
 
+    console.log(
+      `\ncontroller (${COMPILED ? 'dist/cli.js' : 'tsx src/cli.ts'}) at rest: RSS ${rss.toFixed(0)} MB, V8 heap used ${heapUsedMb.toFixed(0)} MB of ${heapTotalMb.toFixed(0)} MB`,
+    );
     console.log(`\nAt rest, per minute (WATCH excluded), ${N} restores:`);
     for (const [key, n] of rest.rows) console.log(`  ${key.padEnd(36)} ${(n * perMinute).toFixed(0)}`);
     if (rest.ignored.length)

@@ -3,14 +3,15 @@
 // container's terminated state (its result, never parsed from logs).
 import * as k8s from '@kubernetes/client-node';
 import type { StepName } from '../contract/result.js';
+import type { Cache } from './caches.js';
 
-export async function bindsOnFirstConsumer(
-  storage: k8s.StorageV1Api,
+export function bindsOnFirstConsumer(
+  storageClasses: Cache<k8s.V1StorageClass>,
   claim: k8s.V1PersistentVolumeClaim,
-): Promise<boolean> {
+): boolean {
   const className = claim.spec?.storageClassName;
   if (!className) return false;
-  const sc = await storage.readStorageClass({ name: className }).catch(() => undefined);
+  const sc = storageClasses.get(className);
   // Such a claim binds only once the database pod uses it: the database readiness wait covers it.
   return sc?.volumeBindingMode === 'WaitForFirstConsumer';
 }
@@ -34,15 +35,29 @@ export async function latestWarning(
   return last ? `${last.reason}: ${last.message}` : undefined;
 }
 
-/** The step container's terminated state, from the Job's newest pod (never from logs). */
+/**
+ * The step container's terminated state, from the Job's newest pod (never from logs): from the
+ * cached pods, or, when the cache has not yet seen it (the Job's condition can arrive first),
+ * from the API server.
+ */
 export async function terminatedState(
   core: k8s.CoreV1Api,
   namespace: string,
   jobName: string,
   container: StepName,
+  cachedPods: k8s.V1Pod[] = [],
 ): Promise<k8s.V1ContainerStateTerminated | undefined> {
-  const pods = await core.listNamespacedPod({ namespace, labelSelector: `job-name=${jobName}` });
-  const newest = pods.items.sort(
+  return (
+    terminatedIn(cachedPods, container) ??
+    terminatedIn(
+      (await core.listNamespacedPod({ namespace, labelSelector: `job-name=${jobName}` })).items,
+      container,
+    )
+  );
+}
+
+function terminatedIn(pods: k8s.V1Pod[], container: StepName): k8s.V1ContainerStateTerminated | undefined {
+  const newest = [...pods].sort(
     (a, b) =>
       new Date(a.metadata?.creationTimestamp ?? 0).getTime() -
       new Date(b.metadata?.creationTimestamp ?? 0).getTime(),

@@ -1,12 +1,14 @@
 // Creates the restore's children (staging claim, database Service and StatefulSet) or accepts
 // what already holds their names, as children-decide.ts rules: create what is absent, adopt what
 // an earlier AlmaRestore of this name retained (setting the ownerReference), and report what must
-// be waited for or refused. The ConfigMap is not here: provisioning replaces it on every pass.
+// be waited for or refused. Read from the watched caches; a child that is ours and in place is
+// left alone (no request). The ConfigMap is not here: configmap-sync.ts keeps it current.
 import * as k8s from '@kubernetes/client-node';
 import type { AlmaRestore } from '../api/types.js';
 import { ownerReference } from '../resources/meta.js';
 import { decideChild, type ChildFacts, type ExistingChild } from './children-decide.js';
 import type { DesiredState } from './desired.js';
+import type { Caches } from './caches.js';
 import type { EventRecorder } from './events.js';
 
 export interface ChildrenOutcome {
@@ -39,6 +41,8 @@ export async function ensureChildren(
   kc: k8s.KubeConfig,
   restore: AlmaRestore,
   desired: DesiredState,
+  /** The watched caches: a child found there costs no request; one missing is read from the server. */
+  caches?: Pick<Caches, 'claims' | 'services' | 'statefulSets'>,
 ): Promise<ChildrenOutcome> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const apps = kc.makeApiClient(k8s.AppsV1Api);
@@ -51,6 +55,7 @@ export async function ensureChildren(
     role: string;
     body: Child;
     read: (name: string) => Promise<Child>;
+    cached?: (name: string) => Child | undefined;
     create: () => Promise<unknown>;
     patch: (name: string, body: object) => Promise<unknown>;
   }[] = [];
@@ -60,6 +65,7 @@ export async function ensureChildren(
       role: 'staging volume',
       body: c.stagingPvc,
       read: (name) => core.readNamespacedPersistentVolumeClaim({ namespace, name }),
+      cached: (name) => caches?.claims.get(name, namespace),
       create: () => core.createNamespacedPersistentVolumeClaim({ namespace, body: c.stagingPvc! }),
       patch: (name, body) => core.patchNamespacedPersistentVolumeClaim({ namespace, name, body }, merge),
     });
@@ -69,6 +75,7 @@ export async function ensureChildren(
       role: 'database Service',
       body: c.service,
       read: (name) => core.readNamespacedService({ namespace, name }),
+      cached: (name) => caches?.services.get(name, namespace),
       create: () => core.createNamespacedService({ namespace, body: c.service! }),
       patch: (name, body) => core.patchNamespacedService({ namespace, name, body }, merge),
     });
@@ -78,6 +85,7 @@ export async function ensureChildren(
       role: 'database',
       body: c.statefulSet,
       read: (name) => apps.readNamespacedStatefulSet({ namespace, name }),
+      cached: (name) => caches?.statefulSets.get(name, namespace),
       create: () => apps.createNamespacedStatefulSet({ namespace, body: c.statefulSet! }),
       patch: (name, body) => apps.patchNamespacedStatefulSet({ namespace, name, body }, merge),
     });
@@ -85,10 +93,12 @@ export async function ensureChildren(
   const outcome: ChildrenOutcome = { adopted: [], waits: [], refusals: [] };
   for (const spec of specs) {
     const name = spec.body.metadata!.name!;
-    const found = await spec.read(name).catch((err: unknown) => {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    });
+    const found =
+      spec.cached?.(name) ??
+      (await spec.read(name).catch((err: unknown) => {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }));
     const facts: ChildFacts = { kind: spec.kind, role: spec.role, namespace, name };
     const existing = existingOf(found);
     if (existing) facts.existing = existing;

@@ -16,6 +16,7 @@ import { LABEL } from '../resources/meta.js';
 import { Reconciler, type ControllerOptions, type TablespaceGuardHook } from './reconciler.js';
 import { restoresReferencingSecret } from './secret-watch.js';
 import { SlotWatcher, queuedKeys } from './queue-wakeup.js';
+import type { Cache, Caches } from './caches.js';
 
 export interface ManagerOptions extends ControllerOptions {
   /** Namespaces to watch; empty = all. */
@@ -58,6 +59,7 @@ export async function startManager(
   const batch = kc.makeApiClient(k8s.BatchV1Api);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const apps = kc.makeApiClient(k8s.AppsV1Api);
+  const storage = kc.makeApiClient(k8s.StorageV1Api);
   const enqueueRestore = (obj: k8s.KubernetesObject) =>
     queue.add(`${obj.metadata?.namespace}/${obj.metadata?.name}`);
   // Children carry the restore's name in a label: an event on a child wakes its restore.
@@ -72,6 +74,17 @@ export async function startManager(
     enqueueRestore(obj);
     if (slots.observe(obj, deleted)) for (const key of queuedKeys(allRestores.list())) queue.add(key);
   };
+  // A restore waiting in Planning for a StorageClass or a claim (created, bound, grown), or in
+  // Provisioning for an existing database's own staging claim to bind, is woken by it.
+  const wakePlanning = (namespace?: string) => {
+    for (const r of allRestores.list(namespace))
+      if (r.status?.phase === 'Planning' || r.status?.phase === 'Provisioning')
+        queue.add(`${r.metadata.namespace}/${r.metadata.name}`);
+  };
+  const onClaim = (obj: k8s.V1PersistentVolumeClaim) => {
+    if (obj.metadata?.labels?.[LABEL.restore]) enqueueOwner(obj);
+    else wakePlanning(obj.metadata?.namespace);
+  };
   // A Secret that appears or changes wakes the restores that reference it (no polling).
   const onSecret = (obj: k8s.V1Secret) => {
     const ns = obj.metadata?.namespace;
@@ -79,9 +92,16 @@ export async function startManager(
     for (const key of restoresReferencingSecret(allRestores.list(ns), obj.metadata.name, ns)) queue.add(key);
   };
 
-  const restoreCaches: RunningInformer<AlmaRestore>[] = [];
-  const jobCaches: RunningInformer<k8s.V1Job>[] = [];
-  const secretCaches: RunningInformer<k8s.V1Secret>[] = [];
+  const perKind = {
+    restores: [] as RunningInformer<AlmaRestore>[],
+    jobs: [] as RunningInformer<k8s.V1Job>[],
+    secrets: [] as RunningInformer<k8s.V1Secret>[],
+    pods: [] as RunningInformer<k8s.V1Pod>[],
+    claims: [] as RunningInformer<k8s.V1PersistentVolumeClaim>[],
+    statefulSets: [] as RunningInformer<k8s.V1StatefulSet>[],
+    services: [] as RunningInformer<k8s.V1Service>[],
+    configMaps: [] as RunningInformer<k8s.V1ConfigMap>[],
+  };
   // Serve probes first: a taken port is reported before any watch keeps the process alive.
   const synced = () => informers.length > 0 && informers.every((i) => i.synced());
   const probe = await startProbeServer({
@@ -91,15 +111,38 @@ export async function startManager(
     ready: synced,
   });
 
-  for (const ns of namespaces) {
-    const restores = startInformer<AlmaRestore>(
+  /** One informer of a core/group kind, namespaced or cluster-wide, added to the ready check. */
+  const watch = <T extends k8s.KubernetesObject>(
+    name: string,
+    ns: string | undefined,
+    /** The watch path, spelled out (the chart's RBAC seam test reads these literals). */
+    watchPath: string,
+    list: () => Promise<k8s.KubernetesListObject<T>>,
+    onObject: (obj: T, deleted?: boolean) => void,
+    labelSelector?: string,
+  ): RunningInformer<T> => {
+    const informer = startInformer<T>(
       kc,
       {
-        name: `almarestores${ns ? `/${ns}` : ''}`,
-        path: ns
-          ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}`
-          : `/apis/${GROUP}/${VERSION}/${PLURAL}`,
-        list: async () =>
+        name: `${name}${ns ? `/${ns}` : ''}`,
+        path: watchPath,
+        ...(labelSelector ? { labelSelector } : {}),
+        list,
+        onObject,
+      },
+      log,
+    );
+    informers.push(informer as unknown as RunningInformer<k8s.KubernetesObject>);
+    return informer;
+  };
+
+  for (const ns of namespaces) {
+    perKind.restores.push(
+      watch<AlmaRestore>(
+        'almarestores',
+        ns,
+        ns ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`,
+        async () =>
           (ns
             ? await custom.listNamespacedCustomObject({
                 group: GROUP,
@@ -112,100 +155,135 @@ export async function startManager(
                 version: VERSION,
                 plural: PLURAL,
               })) as k8s.KubernetesListObject<AlmaRestore>,
-        onObject: onRestore,
-      },
-      log,
+        onRestore,
+      ),
     );
-    const jobs = startInformer<k8s.V1Job>(
-      kc,
-      {
-        name: `jobs${ns ? `/${ns}` : ''}`,
-        path: ns ? `/apis/batch/v1/namespaces/${ns}/jobs` : '/apis/batch/v1/jobs',
-        labelSelector: selector,
-        list: () =>
+    // Children: only what carries the restore label (what the controller made), each event waking its restore.
+    const labelSelector = selector;
+    perKind.jobs.push(
+      watch<k8s.V1Job>(
+        'jobs',
+        ns,
+        ns ? `/apis/batch/v1/namespaces/${ns}/jobs` : `/apis/batch/v1/jobs`,
+        () =>
           ns
-            ? batch.listNamespacedJob({ namespace: ns, labelSelector: selector })
-            : batch.listJobForAllNamespaces({ labelSelector: selector }),
-        onObject: enqueueOwner,
-      },
-      log,
+            ? batch.listNamespacedJob({ namespace: ns, labelSelector })
+            : batch.listJobForAllNamespaces({ labelSelector }),
+        enqueueOwner,
+        labelSelector,
+      ),
     );
-    const claims = startInformer<k8s.V1PersistentVolumeClaim>(
-      kc,
-      {
-        name: `pvcs${ns ? `/${ns}` : ''}`,
-        path: ns ? `/api/v1/namespaces/${ns}/persistentvolumeclaims` : '/api/v1/persistentvolumeclaims',
-        labelSelector: selector,
-        list: () =>
+    // All claims of the namespace: an existing database's staging claim is the user's (unlabelled).
+    perKind.claims.push(
+      watch<k8s.V1PersistentVolumeClaim>(
+        'pvcs',
+        ns,
+        ns ? `/api/v1/namespaces/${ns}/persistentvolumeclaims` : `/api/v1/persistentvolumeclaims`,
+        () =>
           ns
-            ? core.listNamespacedPersistentVolumeClaim({ namespace: ns, labelSelector: selector })
-            : core.listPersistentVolumeClaimForAllNamespaces({ labelSelector: selector }),
-        onObject: enqueueOwner,
-      },
-      log,
+            ? core.listNamespacedPersistentVolumeClaim({ namespace: ns })
+            : core.listPersistentVolumeClaimForAllNamespaces(),
+        onClaim,
+      ),
     );
-    const statefulSets = startInformer<k8s.V1StatefulSet>(
-      kc,
-      {
-        name: `statefulsets${ns ? `/${ns}` : ''}`,
-        path: ns ? `/apis/apps/v1/namespaces/${ns}/statefulsets` : '/apis/apps/v1/statefulsets',
-        labelSelector: selector,
-        list: () =>
+    perKind.statefulSets.push(
+      watch<k8s.V1StatefulSet>(
+        'statefulsets',
+        ns,
+        ns ? `/apis/apps/v1/namespaces/${ns}/statefulsets` : `/apis/apps/v1/statefulsets`,
+        () =>
           ns
-            ? apps.listNamespacedStatefulSet({ namespace: ns, labelSelector: selector })
-            : apps.listStatefulSetForAllNamespaces({ labelSelector: selector }),
-        onObject: enqueueOwner,
-      },
-      log,
+            ? apps.listNamespacedStatefulSet({ namespace: ns, labelSelector })
+            : apps.listStatefulSetForAllNamespaces({ labelSelector }),
+        enqueueOwner,
+        labelSelector,
+      ),
     );
-    // The Secrets restores reference, watched so a Queued restore neither polls nor GETs them.
-    const secrets = startInformer<k8s.V1Secret>(
-      kc,
-      {
-        name: `secrets${ns ? `/${ns}` : ''}`,
-        path: ns ? `/api/v1/namespaces/${ns}/secrets` : '/api/v1/secrets',
-        list: () => (ns ? core.listNamespacedSecret({ namespace: ns }) : core.listSecretForAllNamespaces()),
-        onObject: onSecret,
-      },
-      log,
-    );
-    // Pods only wake their restore: a step or database pod that gets stuck (pod-blockers.ts).
-    const pods = startInformer<k8s.V1Pod>(
-      kc,
-      {
-        name: `pods${ns ? `/${ns}` : ''}`,
-        path: ns ? `/api/v1/namespaces/${ns}/pods` : '/api/v1/pods',
-        labelSelector: selector,
-        list: () =>
+    perKind.services.push(
+      watch<k8s.V1Service>(
+        'services',
+        ns,
+        ns ? `/api/v1/namespaces/${ns}/services` : `/api/v1/services`,
+        () =>
           ns
-            ? core.listNamespacedPod({ namespace: ns, labelSelector: selector })
-            : core.listPodForAllNamespaces({ labelSelector: selector }),
-        onObject: enqueueOwner,
-      },
-      log,
+            ? core.listNamespacedService({ namespace: ns, labelSelector })
+            : core.listServiceForAllNamespaces({ labelSelector }),
+        enqueueOwner,
+        labelSelector,
+      ),
     );
-    restoreCaches.push(restores);
-    jobCaches.push(jobs);
-    secretCaches.push(secrets);
-    informers.push(restores, jobs, claims, statefulSets, secrets, pods);
+    perKind.configMaps.push(
+      watch<k8s.V1ConfigMap>(
+        'configmaps',
+        ns,
+        ns ? `/api/v1/namespaces/${ns}/configmaps` : `/api/v1/configmaps`,
+        () =>
+          ns
+            ? core.listNamespacedConfigMap({ namespace: ns, labelSelector })
+            : core.listConfigMapForAllNamespaces({ labelSelector }),
+        enqueueOwner,
+        labelSelector,
+      ),
+    );
+    // Step and database pods: their results, blockers and progress are read from here.
+    perKind.pods.push(
+      watch<k8s.V1Pod>(
+        'pods',
+        ns,
+        ns ? `/api/v1/namespaces/${ns}/pods` : `/api/v1/pods`,
+        () =>
+          ns
+            ? core.listNamespacedPod({ namespace: ns, labelSelector })
+            : core.listPodForAllNamespaces({ labelSelector }),
+        enqueueOwner,
+        labelSelector,
+      ),
+    );
+    // The Secrets restores reference (users' own, unlabelled: the whole namespace), watched so a
+    // restore waiting for one is woken by its event and no pass GETs them.
+    perKind.secrets.push(
+      watch<k8s.V1Secret>(
+        'secrets',
+        ns,
+        ns ? `/api/v1/namespaces/${ns}/secrets` : `/api/v1/secrets`,
+        () => (ns ? core.listNamespacedSecret({ namespace: ns }) : core.listSecretForAllNamespaces()),
+        onSecret,
+      ),
+    );
   }
 
-  const merged = <T extends k8s.KubernetesObject>(caches: RunningInformer<T>[]): RunningInformer<T> => ({
+  // StorageClasses: cluster-scoped, one informer (planning checks, WaitForFirstConsumer).
+  const storageClasses = watch<k8s.V1StorageClass>(
+    'storageclasses',
+    undefined,
+    '/apis/storage.k8s.io/v1/storageclasses',
+    () => storage.listStorageClass(),
+    () => wakePlanning(),
+  );
+
+  const merged = <T extends k8s.KubernetesObject>(caches: RunningInformer<T>[]): Cache<T> => ({
     list: (namespace) => caches.flatMap((c) => c.list(namespace)),
     get: (name, namespace) => caches.map((c) => c.get(name, namespace)).find((o) => o !== undefined),
-    synced: () => caches.every((c) => c.synced()),
-    stop: async () => {
-      await Promise.all(caches.map((c) => c.stop()));
-    },
   });
 
-  const allRestores = merged(restoreCaches);
+  const allRestores = merged(perKind.restores);
+  const caches: Caches = {
+    restores: allRestores,
+    jobs: merged(perKind.jobs),
+    secrets: merged(perKind.secrets),
+    pods: merged(perKind.pods),
+    claims: merged(perKind.claims),
+    statefulSets: merged(perKind.statefulSets),
+    services: merged(perKind.services),
+    configMaps: merged(perKind.configMaps),
+    storageClasses,
+  };
   const reconciler = new Reconciler({
     kc,
     log,
     metrics,
     events: new ApiEventRecorder(kc, log),
-    caches: { restores: allRestores, jobs: merged(jobCaches), secrets: merged(secretCaches) },
+    caches,
     options,
     guard,
   });

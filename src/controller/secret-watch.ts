@@ -4,6 +4,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { AlmaRestore } from '../api/types.js';
 import { secretRequirements } from '../api/validation.js';
+import { planningNeeds } from './planning-decide.js';
 
 /** Looks a Secret up by name in the restore's namespace (the informer cache). */
 export type SecretLookup = (name: string, namespace: string) => k8s.V1Secret | undefined;
@@ -20,7 +21,7 @@ export function secretProblems(restore: AlmaRestore, lookup: SecretLookup): stri
   return problems;
 }
 
-/** Keys ("ns/name") of the restores in `restores` that reference Secret `namespace/name`. */
+/** Keys ("ns/name") of the restores in `restores` that reference Secret `namespace/name` (image pull Secrets too). */
 export function restoresReferencingSecret(
   restores: readonly AlmaRestore[],
   name: string,
@@ -28,6 +29,6 @@ export function restoresReferencingSecret(
 ): string[] {
   return restores
     .filter((r) => r.metadata.namespace === namespace)
-    .filter((r) => secretRequirements(r.spec).some((req) => req.name === name))
+    .filter((r) => planningNeeds(r.spec).secrets.includes(name))
     .map((r) => `${namespace}/${r.metadata.name}`);
 }

@@ -1,5 +1,6 @@
 // Reads a running step's live progress: the tail of its container's log, from the Job's newest
-// pod, through the API server (RBAC: get pods/log). Best effort: a pod not yet running, a node
+// pod (given, from the watched cache), through the API server (RBAC: get pods/log): a log line
+// has no event, so this is the one read a running step costs per poll. Best effort: a pod not yet running, a node
 // that cannot serve logs or a log without a progress line gives undefined, never an error.
 import * as k8s from '@kubernetes/client-node';
 import type { StepProgress } from '../api/types.js';
@@ -9,12 +10,11 @@ import type { StepName } from '../contract/result.js';
 export async function readStepProgress(
   core: k8s.CoreV1Api,
   namespace: string,
-  jobName: string,
+  pods: k8s.V1Pod[],
   step: StepName,
 ): Promise<StepProgress | undefined> {
   try {
-    const pods = await core.listNamespacedPod({ namespace, labelSelector: `job-name=${jobName}` });
-    const newest = pods.items
+    const newest = pods
       .filter((p) => p.spec?.nodeName)
       .sort(
         (a, b) =>

@@ -29,6 +29,8 @@ export async function startController(opts: {
   args?: string[];
   logDir: string;
   name?: string;
+  /** The CLI to run: by default the sources through tsx; the bench passes the compiled dist/cli.js, as the image runs it. */
+  cli?: string[];
 }): Promise<ControllerProcess> {
   const port = await freePort();
   const logFile = path.join(opts.logDir, `controller-${opts.name ?? 'a'}-${port}.log`);
@@ -36,9 +38,7 @@ export async function startController(opts: {
   const child = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      path.join(REPO_ROOT, 'src/cli.ts'),
+      ...(opts.cli ?? ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli.ts')]),
       'controller',
       `--watch-namespace=${opts.namespace}`,
       `--metrics-bind-address=127.0.0.1:${port}`,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type * as k8s from '@kubernetes/client-node';
 import { restoresReferencingSecret, secretProblems } from '../../src/controller/secret-watch.js';
-import { almaRestore, existingSpec } from './api-fixtures.js';
+import { minimalSpec, almaRestore, existingSpec } from './api-fixtures.js';
 
 const secret = (name: string, keys: string[], namespace = 'library'): k8s.V1Secret => ({
   metadata: { name, namespace },
@@ -48,5 +48,12 @@ describe('Secrets from the watched cache', () => {
       'library/b',
     ]);
     assert.deepEqual(restoresReferencingSecret([a, b, other], 'unrelated', 'library'), []);
+  });
+
+  it('wakes a restore waiting for an image pull Secret', () => {
+    const spec = minimalSpec();
+    spec.database.managed!.imagePullSecrets = ['oracle-registry'];
+    const r = almaRestore(spec, 'pull');
+    assert.deepEqual(restoresReferencingSecret([r], 'oracle-registry', 'library'), ['library/pull']);
   });
 });

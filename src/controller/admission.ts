@@ -1,0 +1,122 @@
+// From Pending to Provisioning: the sizing plan (Pending -> Planning, from the previous restore of
+// each institution when there is one), the planning checks (what the restore names must exist
+// and fit: planning.ts), and admission under the concurrency limits (Queued until a slot frees;
+// the slot's event wakes it: queue-wakeup.ts). Reads only the watched caches.
+import type { AlmaRestore, SizingPlan } from '../api/types.js';
+import type { ConditionInput } from '../api/conditions.js';
+import { planSizing } from '../api/sizing.js';
+import { isoNow, type Pass, type ReconcileResult } from './context.js';
+import { databaseKey, type DesiredState } from './desired.js';
+import { historyFor } from './inventory-status.js';
+import { transition } from './lifecycle.js';
+import { ACTIVE_PHASES } from './phases.js';
+import { checkPlanning, type PlanningProblem } from './planning.js';
+
+function planSummary(p: SizingPlan): string {
+  return (
+    `${p.totalBibRecords} bib records in ${p.institutions.length} institution(s): staging ${p.stagingSize}, database ${p.databaseSize}` +
+    (p.importEstimate ? `; import ${p.importEstimate.text}` : '')
+  );
+}
+
+export function planned(plan: SizingPlan): ConditionInput {
+  return { type: 'Planned', status: 'True', reason: 'Planned', message: planSummary(plan) };
+}
+
+/** Pending -> Planning, with the plan (and the history it was sized from). */
+export async function startPlanning(
+  pass: Pass,
+  restore: AlmaRestore,
+  desired: DesiredState,
+): Promise<ReconcileResult> {
+  // The previous restore of each institution: the baseline for sizing and for the inventory.
+  const history = historyFor(restore, pass.caches.restores.list(restore.metadata.namespace));
+  const plan = history.length > 0 ? planSizing(desired.resolved.spec, history) : desired.plan;
+  return transition(pass, restore, {
+    to: 'Planning',
+    reason: 'Planning',
+    message:
+      history.length > 0
+        ? `Sizing computed from ${history.map((h) => h.restore).join(', ')}`
+        : 'Sizing computed from the bib record counts',
+    status: { plan, ...(history.length > 0 ? { history } : {}) },
+    conditions: [planned(plan)],
+  });
+}
+
+/** Planning or Queued: wait for what the checks find missing, else admit under the limits. */
+export async function checkAndAdmit(
+  pass: Pass,
+  restore: AlmaRestore,
+  desired: DesiredState,
+): Promise<ReconcileResult> {
+  // A missing Secret, StorageClass or a too small claim would surface hours later: check first.
+  const problems = checkPlanning(pass.caches, restore.metadata.namespace!, restore.spec, desired.plan);
+  if (problems.length > 0) return waitInPlanning(pass, restore, desired, problems);
+  return admit(pass, restore, desired);
+}
+
+async function waitInPlanning(
+  pass: Pass,
+  restore: AlmaRestore,
+  desired: DesiredState,
+  problems: PlanningProblem[],
+): Promise<ReconcileResult> {
+  const message = `Waiting in Planning: ${problems.map((p) => p.message).join('; ')}`;
+  if (restore.status?.progressMessage !== message) {
+    // Events first: whoever sees the new status finds its Events already there.
+    for (const p of problems) await pass.events.record(restore, 'Warning', p.reason, p.message);
+    await pass.status.write(restore, { progressMessage: message, plan: desired.plan }, [
+      { type: 'Planned', status: 'False', reason: problems[0]!.reason, message },
+    ]);
+  }
+  // Secrets, StorageClasses and claims are watched: their events wake the restore (manager.ts).
+  return {};
+}
+
+/** Pure: why the restore must wait for a slot, or undefined when it may go on. */
+export function admissionBlocker(
+  restore: AlmaRestore,
+  all: readonly AlmaRestore[],
+  limits: { maxConcurrentRestores: number; maxConcurrentPerDatabase: number },
+  databaseOfRestore: string,
+): string | undefined {
+  const { maxConcurrentRestores, maxConcurrentPerDatabase } = limits;
+  const others = all.filter((r) => r.metadata.uid !== restore.metadata.uid);
+  const created = (r: AlmaRestore) => new Date(r.metadata.creationTimestamp ?? 0).getTime();
+  const mine = created(restore);
+  // Active restores, plus queued ones that were created earlier (first come, first served).
+  const ahead = others.filter((r) => {
+    const p = r.status?.phase ?? 'Pending';
+    return ACTIVE_PHASES.has(p) || (p === 'Queued' && created(r) < mine);
+  });
+  const sameDatabase = ahead.filter((r) => databaseKey(r) === databaseOfRestore);
+  if (ahead.length < maxConcurrentRestores && sameDatabase.length < maxConcurrentPerDatabase)
+    return undefined;
+  return sameDatabase.length >= maxConcurrentPerDatabase
+    ? `${sameDatabase.length} restore(s) already use database ${databaseOfRestore} (limit ${maxConcurrentPerDatabase})`
+    : `${ahead.length} restore(s) are active or queued ahead (limit ${maxConcurrentRestores})`;
+}
+
+async function admit(pass: Pass, restore: AlmaRestore, desired: DesiredState): Promise<ReconcileResult> {
+  const why = admissionBlocker(restore, pass.caches.restores.list(), pass.options, desired.databaseKey);
+  if (!why) {
+    return transition(pass, restore, {
+      to: 'Provisioning',
+      reason: 'Provisioning',
+      message: 'Creating the staging volume and the database',
+      status: { startTime: isoNow(pass), plan: desired.plan },
+      conditions: [planned(desired.plan)],
+    });
+  }
+  if (restore.status?.phase !== 'Queued') {
+    await transition(pass, restore, {
+      to: 'Queued',
+      reason: 'Queued',
+      message: `Waiting for a free slot: ${why}`,
+      status: { plan: desired.plan },
+      conditions: [planned(desired.plan)],
+    });
+  }
+  return {}; // a restore leaving an active phase wakes it (queue-wakeup.ts)
+}

@@ -39,7 +39,7 @@ const child = spawn(
     '--import',
     'tsx',
     '--test',
-    '--test-concurrency=2',
+    '--test-concurrency=3',
     '--test-reporter=spec',
     ...files,
   ],

@@ -28,7 +28,10 @@ export function createLogger(
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
   };
-  return destination ? pino(options, destination) : pino(options);
+  // Synchronous writes to stdout: a line is out before the next statement runs, so a step's
+  // result (printed after its last log line) is the last line of stdout, and process.exit()
+  // loses nothing. Our commands log a few lines a second at most.
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: true }));
 }
 
 export type { Logger };

@@ -596,7 +596,14 @@ describe('real node: the product as a cluster runs it', () => {
       const restores = await restoreWithFetchJob(t, 'blocker-sched', 'sched', (job) => {
         job.spec!.template.spec!.containers[0]!.resources!.requests = { cpu: '64', memory: '256Mi' };
       });
-      await restores.waitForPhase('sched', 'Fetching', 240_000);
+      // Fetching, or already Failed on it: the pod was Unschedulable from its creation (during
+      // Provisioning), so by the time the restore fetches it may have outlasted the grace.
+      await waitForValue(
+        'sched to reach Fetching (or to fail there)',
+        () => restores.get('sched'),
+        (r) => r.status?.phase === 'Fetching' || r.status?.failedStep === 'fetch',
+        { timeoutMs: 240_000, describe: (r) => `phase ${r.status?.phase}: ${r.status?.progressMessage}` },
+      );
       const shown = await blockerShown(
         restores,
         'sched',

@@ -113,14 +113,7 @@ async function main() {
     for (const name of [NS, BASELINE_NS]) await core.createNamespace({ body: { metadata: { name } } });
     await createRestoreSecrets(kc, NS);
     // The staging claim the existing-database restores name (database.existing.stagingClaimName).
-    await core.createNamespacedPersistentVolumeClaim({
-      namespace: NS,
-      body: {
-        metadata: { name: 'dumps' },
-        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '100Gi' } } },
-      },
-    });
-    await kubelet.bindClaim(NS, 'dumps');
+    await kubelet.createBoundClaim(NS, 'dumps', '100Gi');
 
     // Finished restores: status written before the controller starts.
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { KUBECTL_VERSION, REPO_ROOT, findKubectl, run } from '../support/chart-tools.js';
 import { sharedControlPlane, type ControlPlane } from '../support/control-plane.js';
 import { RestoreClient, existingRestore } from '../support/restores.js';
+import { hostKeyRejectedStatus } from '../support/restore-status.js';
 
 const PACKAGE_FILES = [
   'package.json',
@@ -124,20 +125,10 @@ describe('the npm package (npm pack, npm install -g, npx)', () => {
       kubectl = findKubectl();
       cp = await sharedControlPlane();
       ns = await cp.newNamespace('plugin');
-      await new RestoreClient(cp.kubeConfig, ns).createWithStatus(existingRestore('q3-plugin'), {
-        phase: 'Failed',
-        failedStep: 'fetch',
-        progress: 10,
-        steps: {
-          fetch: {
-            phase: 'Failed',
-            jobName: 'q3-plugin-fetch-1',
-            attempt: 1,
-            reason: 'HostKeyRejected',
-            message: 'SFTP host key for sftp.example.edu:22 does not match the pinned SHA256:abc',
-          },
-        },
-      });
+      await new RestoreClient(cp.kubeConfig, ns).createWithStatus(
+        existingRestore('q3-plugin'),
+        hostKeyRejectedStatus('q3-plugin'),
+      );
     });
 
     it('kubectl plugin list finds kubectl-alma in the install prefix', async () => {

@@ -54,19 +54,11 @@ describe('controller at rest', () => {
   it('issues no write and no read when restores that are waiting or finished reconcile again', async () => {
     const kc = cp.kubeConfig;
     const ns = await cp.newNamespace('at-rest');
-    const core = kc.makeApiClient(k8s.CoreV1Api);
     const kubelet = new FakeKubelet(kc);
     const restores = new RestoreClient(kc, ns);
     const custom = kc.makeApiClient(k8s.CustomObjectsApi);
     await createRestoreSecrets(kc, ns);
-    await core.createNamespacedPersistentVolumeClaim({
-      namespace: ns,
-      body: {
-        metadata: { name: 'dumps' },
-        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '100Gi' } } },
-      },
-    });
-    await kubelet.bindClaim(ns, 'dumps');
+    await kubelet.createBoundClaim(ns, 'dumps', '100Gi');
     // Finished restores, as an earlier controller left them.
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     for (const phase of ['Succeeded', 'Failed'] as const) {

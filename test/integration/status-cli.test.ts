@@ -12,6 +12,7 @@ import YAML from 'yaml';
 import type { AlmaRestore, AlmaRestoreStatus } from '../../src/api/types.js';
 import { sharedControlPlane, type ControlPlane } from '../support/control-plane.js';
 import { RestoreClient, existingRestore } from '../support/restores.js';
+import { hostKeyRejectedStatus } from '../support/restore-status.js';
 import { createStepPod } from '../support/step-pods.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -134,20 +135,7 @@ describe('status and logs against the API server', () => {
       started,
     );
 
-    const failed = await restoreIn('q3-failed', {
-      phase: 'Failed',
-      failedStep: 'fetch',
-      progress: 10,
-      steps: {
-        fetch: {
-          phase: 'Failed',
-          jobName: 'q3-failed-fetch-1',
-          attempt: 1,
-          reason: 'HostKeyRejected',
-          message: 'SFTP host key for sftp.example.edu:22 does not match the pinned SHA256:abc',
-        },
-      },
-    });
+    const failed = await restoreIn('q3-failed', hostKeyRejectedStatus('q3-failed'));
     await stepPod('q3-failed-fetch-1-y1', 'q3-failed-fetch-1', 'fetch', {
       phase: 'Failed',
       containerStatuses: [

@@ -131,6 +131,18 @@ export class FakeKubelet {
     });
   }
 
+  /** A claim of the user's (e.g. an existing database's staging claim), created and bound. */
+  async createBoundClaim(namespace: string, name: string, storage: string): Promise<void> {
+    await this.core.createNamespacedPersistentVolumeClaim({
+      namespace,
+      body: {
+        metadata: { name },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } } },
+      },
+    });
+    await this.bindClaim(namespace, name);
+  }
+
   /** What the StatefulSet controller reports once the database pod passes its readiness probe. */
   async markStatefulSetReady(namespace: string, name: string): Promise<void> {
     await waitFor(`StatefulSet ${namespace}/${name}`, async () => {

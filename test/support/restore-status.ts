@@ -38,3 +38,21 @@ export function succeededStatus(completionTime: string, areas: InventoryAreaStat
     ],
   };
 }
+
+/** A restore Failed at fetch on a host key that is not pinned (what `status` explains). */
+export function hostKeyRejectedStatus(name: string): AlmaRestoreStatus {
+  return {
+    phase: 'Failed',
+    failedStep: 'fetch',
+    progress: 10,
+    steps: {
+      fetch: {
+        phase: 'Failed',
+        jobName: `${name}-fetch-1`,
+        attempt: 1,
+        reason: 'HostKeyRejected',
+        message: 'SFTP host key for sftp.example.edu:22 does not match the pinned SHA256:abc',
+      },
+    },
+  };
+}

@@ -26,7 +26,12 @@ import { defaultCrds, startControlPlane, waitFor } from '../../test/support/cont
 import { startController } from '../../test/support/controller-process.js';
 import { FakeKubelet } from '../../test/support/fake-kubelet.js';
 import { createRestoreSecrets, existingRestore, managedRestore } from '../../test/support/restores.js';
-import { classify, diffCounts, scrapeRequestTotals } from '../../test/support/apiserver-requests.js';
+import {
+  CONTROLLER_RESOURCES,
+  classify,
+  diffCounts,
+  scrapeRequestTotals,
+} from '../../test/support/apiserver-requests.js';
 
 const N = Number(process.env.BENCH_RESTORES ?? '1000');
 const REST_SECONDS = Number(process.env.BENCH_REST_SECONDS ?? '60');
@@ -40,19 +45,6 @@ const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 const NS = 'bench';
 const BASELINE_NS = 'bench-baseline';
 const QUEUE_DB = 'db-queue.example.edu:1521/ALMA';
-/** What the controller touches in the bench (from the chart's RBAC); leases are the API server's own. */
-const CONTROLLER_RESOURCES = new Set([
-  'almarestores',
-  'secrets',
-  'configmaps',
-  'jobs',
-  'pods',
-  'persistentvolumeclaims',
-  'statefulsets',
-  'services',
-  'events',
-  'storageclasses',
-]);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;

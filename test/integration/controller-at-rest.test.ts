@@ -10,25 +10,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { classify, diffCounts, scrapeRequestTotals } from '../support/apiserver-requests.js';
+import {
+  CONTROLLER_RESOURCES,
+  classify,
+  diffCounts,
+  scrapeRequestTotals,
+} from '../support/apiserver-requests.js';
 import { FINALIZER } from '../../src/controller/reconciler.js';
 import { defaultCrds, startControlPlane, waitForValue, type ControlPlane } from '../support/control-plane.js';
 import { startController, type ControllerProcess } from '../support/controller-process.js';
 import { FakeKubelet } from '../support/fake-kubelet.js';
 import { RestoreClient, createRestoreSecrets, existingRestore, managedRestore } from '../support/restores.js';
-
-const RESOURCES = new Set([
-  'almarestores',
-  'secrets',
-  'configmaps',
-  'jobs',
-  'pods',
-  'persistentvolumeclaims',
-  'statefulsets',
-  'services',
-  'events',
-  'storageclasses',
-]);
 
 /** A sample of the controller's own /metrics page. */
 function sample(text: string, name: string): number {
@@ -131,7 +123,7 @@ describe('controller at rest', () => {
       (m) => m.depth === 0 && m.reconciles >= settled.reconciles + names.length,
       { describe: (m) => `${JSON.stringify(m)} (before: ${settled.reconciles} reconciles)` },
     );
-    const counted = classify(diffCounts(before, await scrapeRequestTotals(kc)), RESOURCES);
+    const counted = classify(diffCounts(before, await scrapeRequestTotals(kc)), CONTROLLER_RESOURCES);
     const rows = new Map(counted.rows);
     assert.equal(
       rows.get('almarestores PATCH'),

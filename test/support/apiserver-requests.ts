@@ -5,6 +5,20 @@ import { request, type RequestOptions } from 'node:https';
 import type * as k8s from '@kubernetes/client-node';
 
 /** "resource[/subresource] VERB" -> count. */
+/** What the controller touches (from the chart's RBAC); leases are the API server's own. */
+export const CONTROLLER_RESOURCES: ReadonlySet<string> = new Set([
+  'almarestores',
+  'secrets',
+  'configmaps',
+  'jobs',
+  'pods',
+  'persistentvolumeclaims',
+  'statefulsets',
+  'services',
+  'events',
+  'storageclasses',
+]);
+
 export type RequestCounts = Map<string, number>;
 
 const SAMPLE = /^apiserver_request_total\{([^}]*)\}\s+([0-9.e+]+)$/;

@@ -1,7 +1,10 @@
-// `npm test`'s test stage: starts ONE real control plane for the whole run, hands its address to
-// every test process (node's runner forks one per file), runs unit and integration tests under
-// c8 for coverage, and tears everything down, also on Ctrl-C.
-import { spawn } from 'node:child_process';
+// `npm test`'s test stage: builds dist/ (the tests run the product's commands as the image does,
+// see support/cli-entry.ts) while it starts ONE real control plane for the whole run, hands its
+// address to every test process (node's runner forks one per file), runs unit and integration
+// tests under c8 for coverage (dist/ remapped to src/ by its source maps), and tears everything
+// down, also on Ctrl-C.
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { defaultCrds, describeForChildren, startControlPlane } from './support/control-plane.js';
@@ -21,10 +24,24 @@ if (files.length === 0) {
 }
 
 const started = Date.now();
-const cp = await startControlPlane({ crds: defaultCrds() });
-console.log(
-  `control plane up in ${((Date.now() - started) / 1000).toFixed(1)}s at ${cp.info.server} (binaries: ${cp.binDir})`,
+const seconds = () => ((Date.now() - started) / 1000).toFixed(1);
+const build = promisify(execFile)('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root }).then(
+  () => console.log(`dist/ built from src/ in ${seconds()}s`),
+  (err: { stdout?: string; stderr?: string }) => {
+    throw new Error(
+      `building dist/ (npx tsc -p tsconfig.build.json) failed:\n${err.stdout ?? ''}${err.stderr ?? ''}`,
+    );
+  },
 );
+const cp = await startControlPlane({ crds: defaultCrds() });
+console.log(`control plane up in ${seconds()}s at ${cp.info.server} (binaries: ${cp.binDir})`);
+try {
+  await build;
+} catch (err) {
+  console.error((err as Error).message);
+  await cp.stop();
+  process.exit(1);
+}
 
 const child = spawn(
   'npx',
@@ -35,6 +52,8 @@ const child = spawn(
     '--all',
     '--src=src',
     '--include=src/**',
+    // dist/*.js counts as the src/*.ts it was compiled from.
+    '--exclude-after-remap',
     'node',
     '--import',
     'tsx',

@@ -1,12 +1,11 @@
-// `alma-restore controller`: runs the reconciler until SIGTERM/SIGINT.
+// `alma-restore controller`: runs the reconciler until SIGTERM/SIGINT. The controller's modules
+// (and @kubernetes/client-node, about a second of CPU to load) are imported when the command
+// runs, so that the step commands, `plan` and `--version` do not pay for them.
 import { Option, type Command } from 'commander';
 import { createLogger } from '../logging.js';
 import { UserFacingError, EXIT } from '../errors.js';
-import { startManager, type ManagerOptions } from './manager.js';
-import { createGuardHook } from './guard-hook.js';
+import type { ManagerOptions } from './manager.js';
 import { isDuration, parseDurationSeconds } from '../api/duration.js';
-import { loadKubeConfig } from '../runtime/kubeconfig.js';
-import { checkApiServer } from './preflight.js';
 
 function parseBindAddress(value: string): { host: string; port: number } {
   const m = /^(.*):(\d+)$/.exec(value);
@@ -95,6 +94,13 @@ export function registerControllerCommand(program: Command): void {
     .option('--workers <n>', 'reconciles in flight at once (different restores)', positiveInt('--workers'), 2)
     .action(async (opts) => {
       const log = createLogger({ component: 'controller' });
+      const [{ loadKubeConfig }, { checkApiServer }, { startManager }, { createGuardHook }] =
+        await Promise.all([
+          import('../runtime/kubeconfig.js'),
+          import('./preflight.js'),
+          import('./manager.js'),
+          import('./guard-hook.js'),
+        ]);
       const { kc, source } = loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context });
       const bind = parseBindAddress(opts.metricsBindAddress);
       const leaseNamespace = opts.leaseNamespace ?? process.env.POD_NAMESPACE;

@@ -10,8 +10,8 @@ import { before, describe, it } from 'node:test';
 import YAML from 'yaml';
 import { freePort, sharedControlPlane, type ControlPlane } from '../support/control-plane.js';
 import { startController } from '../support/controller-process.js';
+import { cliArgs } from '../support/cli-entry.js';
 
-const CLI = path.resolve(import.meta.dirname, '../../src/cli.ts');
 
 describe('alma-restore controller (CLI)', () => {
   let cp: ControlPlane;
@@ -20,7 +20,7 @@ describe('alma-restore controller (CLI)', () => {
   });
 
   function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-    return spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    return spawnSync(process.execPath, [...cliArgs(), ...args], {
       env: { ...process.env, KUBECONFIG: cp.kubeconfigPath, RUNNER_IMAGE: '', ...env },
       encoding: 'utf8',
       timeout: 60_000,

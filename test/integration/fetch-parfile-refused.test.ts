@@ -14,6 +14,7 @@ import type { FetchReport } from '../../src/steps/fetch/run.js';
 import type { StepResult } from '../../src/contract/result.js';
 import { C, FOLDER, I, assertNothingHalfWritten, craftedDrop, craftedFlags, dump } from './fetch-crafted.js';
 import { fetchEnvForFile, runFetchCommand } from './fetch-env.js';
+import { cliArgs } from '../support/cli-entry.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const PARFILE = `final_script_par.${C}_${I}`;
@@ -121,9 +122,7 @@ describe('fetch refuses a delivered parfile the import step would refuse', () =>
     const r = spawnSync(
       process.execPath,
       [
-        '--import',
-        'tsx',
-        'src/cli.ts',
+        ...cliArgs(),
         'fetch',
         ...['--host', flags.host, '--port', flags.port, '--directory', drop, '--customer', C],
         ...['--institution', I, '--dest', staging, '--stable-for', '0', '--reserve', '0'],

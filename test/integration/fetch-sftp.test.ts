@@ -29,6 +29,7 @@ import { FETCH_EXIT } from '../../src/contract/exit-codes.js';
 import type { FetchReport } from '../../src/steps/fetch/run.js';
 import { PASSWORD, fetchEnvForFile, runFetchCommand } from './fetch-env.js';
 import { freePort } from '../support/control-plane.js';
+import { cliArgs } from '../support/cli-entry.js';
 
 const C = '3975';
 const consortiumParfile = (c: string, i: string) =>
@@ -501,9 +502,7 @@ describe('the CLI', () => {
     });
     const staging = env.dir('staging');
     const args = [
-      '--import',
-      'tsx',
-      'src/cli.ts',
+      ...cliArgs(),
       'fetch',
       '--host',
       env.server.host,
@@ -533,7 +532,7 @@ describe('the CLI', () => {
     const last = JSON.parse(ok.stdout.trim().split('\n').at(-1) ?? '{}') as { outcome?: string };
     assert.equal(last.outcome, 'Succeeded');
     assert.ok(!ok.stdout.includes(PASSWORD) && !ok.stderr.includes(PASSWORD), 'no secret in the output');
-    const bad = spawnSync(process.execPath, [...args.slice(0, 4), '--mode', 'fast'], { encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, [...args.slice(0, 2), '--mode', 'fast'], { encoding: 'utf8' });
     assert.equal(bad.status, 2, bad.stderr);
   });
 
@@ -542,7 +541,7 @@ describe('the CLI', () => {
     const staging = env.dir('staging-refused');
     const r = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'src/cli.ts', 'fetch', '--host', '127.0.0.1', '--port', String(port)]
+      [...cliArgs(), 'fetch', '--host', '127.0.0.1', '--port', String(port)]
         .concat(['--customer', C, '--institution', '3978', '--dest', staging, '--wait', '2s'])
         .concat(['--stable-for', '0', '--credentials-dir', env.credentials('password')])
         .concat(['--termination-log', path.join(staging, 'term')]),

@@ -6,19 +6,18 @@
 // still runs is an error, not a silent exit 0.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { sharedControlPlane, waitForValue, type ControlPlane } from '../support/control-plane.js';
 import { FakeNodeLogs } from '../support/fake-node-logs.js';
 import { RestoreClient, existingRestore } from '../support/restores.js';
 import { createStepPod, runningStatus, setPodStatus, terminatedStatus } from '../support/step-pods.js';
+import { cliArgs } from '../support/cli-entry.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 /** A CLI process whose output the test reads while it runs. */
 function startCli(entry: 'cli' | 'kubectl-alma', args: string[], kubeconfig: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, `src/${entry}.ts`), ...args], {
+  const child = spawn(process.execPath, [...cliArgs(entry), ...args], {
     env: { ...process.env, KUBECONFIG: kubeconfig, TZ: 'UTC' },
   });
   const out = { stdout: '', stderr: '' };

@@ -14,8 +14,8 @@ import { sharedControlPlane, type ControlPlane } from '../support/control-plane.
 import { RestoreClient, existingRestore } from '../support/restores.js';
 import { hostKeyRejectedStatus } from '../support/restore-status.js';
 import { createStepPod } from '../support/step-pods.js';
+import { cliArgs } from '../support/cli-entry.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 describe('status and logs against the API server', () => {
   let cp: ControlPlane;
@@ -23,7 +23,7 @@ describe('status and logs against the API server', () => {
   let core: k8s.CoreV1Api;
 
   function cli(entry: 'cli' | 'kubectl-alma', args: string[], env: NodeJS.ProcessEnv = {}) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, `src/${entry}.ts`), ...args], {
+    const r = spawnSync(process.execPath, [...cliArgs(entry), ...args], {
       env: { ...process.env, KUBECONFIG: cp.kubeconfigPath, TZ: 'UTC', ...env },
       encoding: 'utf8',
       timeout: 60_000,

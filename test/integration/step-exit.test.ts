@@ -1,5 +1,5 @@
 // Every step process ends once its result is written, whatever is still in flight: the CLI runs
-// as a real child process (tsx), against the real OpenSSH server, and the test watches the process
+// as a real child process (dist/cli.js), against the real OpenSSH server, and the test watches the process
 // itself, not a function's return.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import { buildDelivery } from '../support/delivery.js';
 import { startThrottleProxy } from '../support/throttle-proxy.js';
 import { fetchEnvForFile } from './fetch-env.js';
+import { cliArgs } from '../support/cli-entry.js';
 
 const C = '3975';
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -24,7 +25,7 @@ interface Watched {
 }
 
 function startCli(args: string[], nodeArgs: string[] = []): Watched {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/cli.ts', ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, ...cliArgs(), ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

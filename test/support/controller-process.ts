@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { freePort, waitFor } from './control-plane.js';
+import { cliArgs } from './cli-entry.js';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const RUNNER_IMAGE = 'registry.example.test/alma-restore-operator:test';
@@ -29,7 +30,7 @@ export async function startController(opts: {
   args?: string[];
   logDir: string;
   name?: string;
-  /** The CLI to run: by default the sources through tsx; the bench passes the compiled dist/cli.js, as the image runs it. */
+  /** node's arguments that run the CLI: by default dist/cli.js (see cli-entry.ts); `BENCH_CONTROLLER=tsx` passes the sources. */
   cli?: string[];
 }): Promise<ControllerProcess> {
   const port = await freePort();
@@ -38,7 +39,7 @@ export async function startController(opts: {
   const child = spawn(
     process.execPath,
     [
-      ...(opts.cli ?? ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli.ts')]),
+      ...(opts.cli ?? cliArgs()),
       'controller',
       `--watch-namespace=${opts.namespace}`,
       `--metrics-bind-address=127.0.0.1:${port}`,

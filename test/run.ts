@@ -52,8 +52,8 @@ const child = spawn(
     '--all',
     '--src=src',
     '--include=src/**',
-    // dist/*.js counts as the src/*.ts it was compiled from.
-    '--exclude-after-remap',
+    // dist/*.js counts as the src/*.ts it was compiled from (its source map).
+    '--include=dist/**',
     'node',
     '--import',
     'tsx',

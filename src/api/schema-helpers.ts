@@ -6,6 +6,8 @@
 // TypeBox's symbol keys dropped, keys in the order the CRD has always been written in.
 import {
   Type,
+  type Static,
+  type TOptional,
   type TArray,
   type TBoolean,
   type TInteger,
@@ -73,44 +75,77 @@ export const opt = <T extends TSchema>(s: T) => {
 /** Type.Optional copies its node: the node it was made from, so that structural() can tell. */
 const origin = new WeakMap<object, object>();
 
+// A node built with a `default` carries that fact in its TypeScript type too (a phantom mark, no
+// run-time key), so Defaulted<> below can say which fields defaulting always fills in.
+declare const HasDefault: unique symbol;
+type Mark<X> = X extends { default: unknown } ? { readonly [HasDefault]: true } : unknown;
+const mark = <S, X>(s: S) => s as S & Mark<X>;
+
 // Enum strings get a maxLength too: the CEL cost estimator does not read enums, and rules that
 // compare whole objects (the immutability rules) need every string bounded.
-export const str = (description: string, extra: Extra = {}): TString =>
-  Type.String({ description, ...extra });
-export const strEnum = <const E extends readonly string[]>(
+export const str = <X extends Extra = object>(description: string, extra?: X) =>
+  mark<TString, X>(Type.String({ description, ...extra }));
+export const strEnum = <const E extends readonly string[], X extends Omit<Extra, 'enum'> = object>(
   description: string,
   values: E,
-  extra: Omit<Extra, 'enum'> = {},
-): TUnsafe<E[number]> =>
-  Type.Unsafe<E[number]>({
-    description,
-    type: 'string',
-    ...(extra.maxLength === undefined ? { maxLength: Math.max(...values.map((v) => v.length)) } : {}),
-    enum: [...values],
-    ...extra,
-  });
-export const int = (description: string, extra: Extra = {}): TInteger =>
-  Type.Integer({ description, ...extra });
-export const num = (description: string, extra: Extra = {}): TNumber =>
-  Type.Number({ description, ...extra });
-export const bool = (description: string, extra: Extra = {}): TBoolean =>
-  Type.Boolean({ description, ...extra });
-export const arr = <T extends TSchema>(description: string, items: T, extra: Extra = {}): TArray<T> =>
-  Type.Array(items, { description, ...extra });
-export function obj<P extends TProperties>(
+  extra?: X,
+) =>
+  mark<TUnsafe<E[number]>, X>(
+    Type.Unsafe<E[number]>({
+      description,
+      type: 'string',
+      ...(extra?.maxLength === undefined ? { maxLength: Math.max(...values.map((v) => v.length)) } : {}),
+      enum: [...values],
+      ...extra,
+    }),
+  );
+export const int = <X extends Extra = object>(description: string, extra?: X) =>
+  mark<TInteger, X>(Type.Integer({ description, ...extra }));
+export const num = <X extends Extra = object>(description: string, extra?: X) =>
+  mark<TNumber, X>(Type.Number({ description, ...extra }));
+export const bool = <X extends Extra = object>(description: string, extra?: X) =>
+  mark<TBoolean, X>(Type.Boolean({ description, ...extra }));
+export const arr = <T extends TSchema, X extends Extra = object>(description: string, items: T, extra?: X) =>
+  mark<TArray<T>, X>(Type.Array(items, { description, ...extra }));
+export function obj<P extends TProperties, X extends Extra = object>(
   description: string,
   properties: P,
-  extra: Extra = {},
-): TObject<P> {
+  extra?: X,
+): TObject<P> & Mark<X> {
   const s = Type.Object(properties, { description, ...(extra as Omit<Extra, 'additionalProperties'>) });
   const loose = s as { required?: string[] };
   const required = (loose.required ?? []).filter((k) => !(Written in properties[k]!));
   if (required.length > 0) loose.required = required;
   else delete loose.required;
-  return s;
+  return mark<TObject<P>, X>(s);
 }
-/** A node whose TypeScript type the schema cannot say by itself (int-or-string, free-form). */
-export const typed = <T>(schema: Schema | TSchema): TUnsafe<T> => Type.Unsafe<T>(schema);
+/**
+ * A node whose TypeScript type the schema cannot say by itself (int-or-string, free-form);
+ * `defaulted` when the schema gives it a default.
+ */
+export const typed = <T, D extends 'defaulted' | 'plain' = 'plain'>(schema: Schema | TSchema) =>
+  Type.Unsafe<T>(schema) as TUnsafe<T> & (D extends 'defaulted' ? { readonly [HasDefault]: true } : unknown);
+
+/** Present after defaulting: a required property, or an optional one with a default. */
+type Present<S> =
+  S extends TOptional<TSchema> ? (S extends { readonly [HasDefault]: true } ? true : false) : true;
+type Flat<T> = { [K in keyof T]: T[K] } & {};
+/**
+ * The type of a value after the API server's defaulting (schema-walk.ts applyDefaults): like
+ * Static<>, but a property with a default is no longer optional, at any depth.
+ */
+export type Defaulted<T> =
+  T extends TObject<infer P>
+    ? Flat<
+        { [K in keyof P as Present<P[K]> extends true ? K : never]: Defaulted<P[K]> } & {
+          [K in keyof P as Present<P[K]> extends true ? never : K]?: Defaulted<P[K]>;
+        }
+      >
+    : T extends TArray<infer I>
+      ? Defaulted<I>[]
+      : T extends TSchema
+        ? Static<T>
+        : never;
 
 /** The keys that lead, in this order; the others follow as written. */
 const LEADING = ['description', 'type', 'properties', 'items', 'required'] as const;

@@ -20,7 +20,7 @@ export const duration = (what: string, dflt: string, extra: Extra = {}) =>
       ...extra,
     },
   );
-export const storageQuantity = (what: string, extra: Extra = {}) =>
+export const storageQuantity = <X extends Extra = object>(what: string, extra: X = {} as X) =>
   str(`${what} A Kubernetes quantity such as "200Gi" or "1.5Ti", from 1Gi to 1Pi.`, {
     pattern: PATTERNS.storageQuantity,
     maxLength: 32,

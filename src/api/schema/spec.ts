@@ -122,7 +122,7 @@ export const importSpec = obj(
     ),
     // int-or-string: the CEL rule narrows the string to "auto", as the type says.
     parallelism: opt(
-      typed<'auto' | number>({
+      typed<'auto' | number, 'defaulted'>({
         description:
           'Data Pump PARALLEL: "auto" (default: one worker per dump file) or a whole number from 1 to 64.',
         anyOf: [{ type: 'integer' }, { type: 'string' }],

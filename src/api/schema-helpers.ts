@@ -83,7 +83,7 @@ const mark = <S, X>(s: S) => s as S & Mark<X>;
 
 // Enum strings get a maxLength too: the CEL cost estimator does not read enums, and rules that
 // compare whole objects (the immutability rules) need every string bounded.
-export const str = <X extends Extra = object>(description: string, extra?: X) =>
+export const str = <X extends Omit<Extra, 'enum'> = object>(description: string, extra?: X) =>
   mark<TString, X>(Type.String({ description, ...extra }));
 export const strEnum = <const E extends readonly string[], X extends Omit<Extra, 'enum'> = object>(
   description: string,

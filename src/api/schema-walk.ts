@@ -2,7 +2,8 @@
 // before its CEL rules run: strict decoding (unknown fields), defaulting, and the OpenAPI checks,
 // with the API server's own wording (kube-openapi's messages as apiextensions converts them), so
 // `alma-restore plan` prints what `kubectl apply` would. Pure; covers the keywords crd.ts uses.
-import type { Schema } from './schema-helpers.js';
+import type { Static, TSchema } from '@sinclair/typebox';
+import { structural, type Defaulted, type Schema } from './schema-helpers.js';
 
 export type FieldErrorReason =
   | 'FieldValueRequired'
@@ -83,6 +84,17 @@ export function applyDefaults(value: Json, schema: Schema): Json {
     for (const k of Object.keys(out)) out[k] = applyDefaults(out[k], schema.additionalProperties);
   }
   return out;
+}
+
+const plain = new WeakMap<TSchema, Schema>();
+/**
+ * applyDefaults on a TypeBox schema, typed: the value as the API server stores it, Defaulted<> of
+ * the same schema (the one place where the walker's untyped JSON meets the schema's type).
+ */
+export function withDefaults<T extends TSchema>(value: Static<T>, schema: T): Defaulted<T> {
+  let s = plain.get(schema);
+  if (!s) plain.set(schema, (s = structural(schema)));
+  return structuredClone(applyDefaults(value, s)) as Defaulted<T>;
 }
 
 function typeMatches(v: Json, schema: Schema): boolean {

@@ -1,8 +1,8 @@
 // Offline validation of an AlmaRestore manifest, with the verdict AND the words of kube-apiserver:
 // strict decoding, metadata.name, defaulting, the OpenAPI checks (schema-walk.ts) and every CEL
-// rule of crd.ts re-implemented in TypeScript (CEL_IMPLEMENTATIONS: the compiler insists on one per
-// rule). test/integration/api-validation.test.ts sends the same manifests to a real API server and
-// compares. Pure.
+// rule of schema/rules.ts re-implemented in TypeScript (CEL_IMPLEMENTATIONS: the compiler insists
+// on one per rule). test/integration/api-validation.test.ts sends the same manifests to a real
+// API server and compares. Pure.
 import {
   BOUNDS,
   FIXABLE_WHEN_FAILED_AT,

@@ -9,7 +9,7 @@
 
 /**
  * What a running step last reported about itself: status.steps.<step>.progress (its CRD schema is
- * in api/crd.ts). Kept after the step ends, so a failure shows how far it got.
+ * in api/schema/status.ts). Kept after the step ends, so a failure shows how far it got.
  */
 export interface StepProgress {
   /** When the step measured this, RFC 3339. */

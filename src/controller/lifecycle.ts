@@ -168,7 +168,7 @@ export async function suspend(
       status: { suspendedPhase: from },
     });
   }
-  const back = (restore.status?.suspendedPhase ?? 'Pending') as Phase;
+  const back = restore.status?.suspendedPhase ?? 'Pending';
   return transition(pass, restore, {
     to: back,
     reason: 'Resumed',

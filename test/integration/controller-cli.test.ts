@@ -12,7 +12,6 @@ import { freePort, sharedControlPlane, type ControlPlane } from '../support/cont
 import { startController } from '../support/controller-process.js';
 import { cliArgs } from '../support/cli-entry.js';
 
-
 describe('alma-restore controller (CLI)', () => {
   let cp: ControlPlane;
   before(async () => {

@@ -501,14 +501,7 @@ describe('the CLI', () => {
       partBytes: 1 << 20,
     });
     const staging = env.dir('staging');
-    const args = [
-      ...cliArgs(),
-      'fetch',
-      '--host',
-      env.server.host,
-      '--port',
-      String(env.server.port),
-    ];
+    const args = [...cliArgs(), 'fetch', '--host', env.server.host, '--port', String(env.server.port)];
     args.push(
       '--directory',
       drop,

@@ -14,7 +14,6 @@ import { RestoreClient, existingRestore } from '../support/restores.js';
 import { createStepPod, runningStatus, setPodStatus, terminatedStatus } from '../support/step-pods.js';
 import { cliArgs } from '../support/cli-entry.js';
 
-
 /** A CLI process whose output the test reads while it runs. */
 function startCli(entry: 'cli' | 'kubectl-alma', args: string[], kubeconfig: string) {
   const child = spawn(process.execPath, [...cliArgs(entry), ...args], {

@@ -16,7 +16,6 @@ import { hostKeyRejectedStatus } from '../support/restore-status.js';
 import { createStepPod } from '../support/step-pods.js';
 import { cliArgs } from '../support/cli-entry.js';
 
-
 describe('status and logs against the API server', () => {
   let cp: ControlPlane;
   let ns: string;

@@ -114,6 +114,11 @@ export class GuardLoop implements GuardRegistry {
     if (entry && seq > entry.recordedSeq) entry.recordedSeq = seq;
   }
 
+  /** Whether the restore is in the loop (registered and not dropped since). */
+  isRegistered(key: string): boolean {
+    return this.entries.has(key);
+  }
+
   /** Restores registered, and checks running (overdue ones included). */
   get size(): { registered: number; running: number } {
     return { registered: this.entries.size, running: this.running.size };
@@ -183,8 +188,15 @@ export class GuardLoop implements GuardRegistry {
     }
     const now = this.clock.now();
     if ('report' in outcome) {
-      entry.latest = { seq: this.nextSeq++, report: outcome.report };
-      entry.dueAt = now + outcome.report.pollAfterMs;
+      const { report } = outcome;
+      // A report not yet in status (no pass ran since) is superseded, but the datafiles it added
+      // must still be listed: its actions carry over (the pass skips any already in status).
+      const unrecorded =
+        entry.latest && entry.latest.seq > entry.recordedSeq ? entry.latest.report : undefined;
+      const actions = [...(unrecorded?.actions ?? []), ...(report.actions ?? [])];
+      entry.latest = { seq: this.nextSeq++, report: { ...report, actions } };
+      const poll = report.pollAfterMs;
+      entry.dueAt = now + (Number.isFinite(poll) && poll > 0 ? poll : GUARD_RETRY_MS);
       this.opts.enqueue(key);
     } else {
       this.opts.log.warn({ restore: key, err: errorMessage(outcome.err) }, 'tablespace guard check failed');

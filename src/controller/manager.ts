@@ -42,6 +42,8 @@ export interface RunningManager {
   metrics: Metrics;
   port: number;
   isLeader(): boolean;
+  /** Whether the tablespace guard loop holds this restore ("namespace/name") now. */
+  guarded(key: string): boolean;
   /** Resolves when the manager has stopped (after stop() or a lost lease). */
   done: Promise<void>;
   stop(): Promise<void>;
@@ -387,6 +389,7 @@ export async function startManager(
     metrics,
     port: probe.port,
     isLeader: () => (elector ? elector.isLeader() : true),
+    guarded: (key) => guard?.isRegistered(key) ?? false,
     done,
     stop,
   };

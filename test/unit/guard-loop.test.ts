@@ -329,6 +329,27 @@ describe('guard loop', () => {
     assert.deepEqual(stored('once').status?.tablespaces, []);
   });
 
+  it('a report superseded before any pass wrote it keeps its actions in the next one', async () => {
+    const guard = new HeldGuard();
+    const { loop, clock } = loopWith(guard, 1);
+    const { d, reconciler, stored } = importingRestores(['busy'], loop);
+    await reconciler.reconcile('library/busy');
+    guard.last('busy').resolve(report({ actions: [{ time: 't1', action: 'ADD DATAFILE first' }] }));
+    await settle();
+    clock.advance(30_000); // no pass in between (workers busy, or the import pod blocked)
+    guard.last('busy').resolve(report({ actions: [{ time: 't2', action: 'ADD DATAFILE second' }] }));
+    await settle();
+    await reconciler.reconcile('library/busy');
+    assert.deepEqual(
+      stored('busy').status?.actions?.map((a) => a.action),
+      ['ADD DATAFILE first', 'ADD DATAFILE second'],
+    );
+    assert.deepEqual(d.events, [
+      'busy Normal/TablespaceGrown: ADD DATAFILE first',
+      'busy Normal/TablespaceGrown: ADD DATAFILE second',
+    ]);
+  });
+
   it('unregistering discards a late result, and a new registration waits for the old check to end', async () => {
     const guard = new HeldGuard();
     const { loop, woken } = loopWith(guard, 2);

@@ -32,19 +32,32 @@ export interface ControllerOptions {
   podBlockedTimeoutMs: number;
 }
 
+/** One guard check's findings: what to put in status. */
+export type GuardReport = Pick<AlmaRestoreStatus, 'tablespaces' | 'actions'> & {
+  alerts: string[];
+  pollAfterMs: number;
+  /** Share of the import done (0..1), when the database can tell. */
+  importFraction?: number;
+};
+
 export interface TablespaceGuardHook {
-  /** Runs one guard pass for a restore in Importing; returns what to put in status. */
-  check(
-    restore: AlmaRestore,
-    desired: DesiredState,
-  ): Promise<
-    Pick<AlmaRestoreStatus, 'tablespaces' | 'actions'> & {
-      alerts: string[];
-      pollAfterMs: number;
-      /** Share of the import done (0..1), when the database can tell. */
-      importFraction?: number;
-    }
-  >;
+  /** Runs one guard check for a restore in Importing (database calls); returns what to put in status. */
+  check(restore: AlmaRestore, desired: DesiredState): Promise<GuardReport>;
+}
+
+/**
+ * What a reconcile pass sees of the guard loop (guard-loop.ts): every call is synchronous and
+ * cheap; the database calls run in the loop, never in a reconcile worker.
+ */
+export interface GuardRegistry {
+  /** The restore is Importing with this desired state: the loop checks it on its own schedule. */
+  register(key: string, restore: AlmaRestore, desired: DesiredState): void;
+  /** No longer Importing (or gone): dropped, and a check still running is discarded when it ends. */
+  unregister(key: string): void;
+  /** The newest report not yet recorded in status, with its sequence number. */
+  pending(key: string): { seq: number; report: GuardReport } | undefined;
+  /** The report with this sequence number is in status (and its Events recorded). */
+  recorded(key: string, seq: number): void;
 }
 
 export interface ReconcileResult {
@@ -76,7 +89,7 @@ export interface Pass extends ProgressMarks {
   events: EventRecorder;
   log: Logger;
   metrics: Metrics;
-  guard?: TablespaceGuardHook;
+  guard?: GuardRegistry;
   status: StatusWriter;
   jobs: JobApi;
   now(): Date;

@@ -1,7 +1,7 @@
-// Connects the tablespace guard to the reconciler: while a restore is Importing, each pass opens
-// an admin session on its database (credentials read from the Secret through the API), lets the
-// guard measure and add datafiles, and grows the managed database's volume when the volume
-// itself is the limit and its StorageClass allows expansion.
+// Connects the tablespace guard to the controller: while a restore is Importing, each check of the
+// guard loop (guard-loop.ts) opens an admin session on its database (credentials read from the
+// Secret through the API), lets the guard measure and add datafiles, and grows the managed
+// database's volume when the volume itself is the limit and its StorageClass allows expansion.
 import * as k8s from '@kubernetes/client-node';
 import { buildStepConfig, MANAGED_ADMIN_USER } from '../resources/step-config-builder.js';
 import { parseDurationSeconds } from '../api/duration.js';
@@ -24,9 +24,9 @@ export type DictionaryOpener = (
   credentials: DatabaseCredentials,
 ) => Promise<DictionarySession>;
 
-// The guard runs inside a reconcile worker: an unreachable database must give the worker back
-// quickly (the next pass tries again) instead of holding it for the driver's 20 s default, and a
-// hung one must not hold it forever. A call may take minutes, though: adding a 1 GiB datafile
+// The guard runs in the guard loop, a bounded number of checks at once: an unreachable database
+// must give its slot back quickly (the next check tries again) instead of holding it for the
+// driver's 20 s default, and a hung one must not hold it forever. A call may take minutes, though: adding a 1 GiB datafile
 // formats it, on storage that the import keeps busy.
 export const GUARD_CONNECT_TIMEOUT_SECONDS = 10;
 export const GUARD_CALL_TIMEOUT_MS = 5 * 60_000;

@@ -1,6 +1,8 @@
 // The controller process: informers feed a work queue, workers reconcile keys (never the same
 // key twice at once), a Lease decides which replica acts, and one HTTP server exposes
-// /metrics, /healthz and /readyz. SIGTERM drains in-flight reconciles, releases the lease and exits.
+// /metrics, /healthz and /readyz. The tablespace guard's database calls run in a loop of their own
+// (guard-loop.ts) that wakes restores through the queue. SIGTERM drains in-flight reconciles,
+// drops the guard loop's restores, releases the lease and exits.
 import os from 'node:os';
 import * as k8s from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION, type AlmaRestore } from '../api/types.js';
@@ -12,6 +14,7 @@ import { LeaderElector } from '../runtime/leader-election.js';
 import { startProbeServer } from '../runtime/http-server.js';
 import { WorkQueue } from '../runtime/workqueue.js';
 import { ApiEventRecorder } from './events.js';
+import { GuardLoop, stillGuarded } from './guard-loop.js';
 import { LABEL } from '../resources/meta.js';
 import { Reconciler, type ControllerOptions, type TablespaceGuardHook } from './reconciler.js';
 import { restoresReferencingSecret } from './secret-watch.js';
@@ -31,12 +34,16 @@ export interface ManagerOptions extends ControllerOptions {
   leaseDurationMs?: number;
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
+  /** Tablespace guard checks at once across restores (default DEFAULT_GUARD_CONCURRENCY). */
+  guardConcurrency?: number;
 }
 
 export interface RunningManager {
   metrics: Metrics;
   port: number;
   isLeader(): boolean;
+  /** Whether the tablespace guard loop holds this restore ("namespace/name") now. */
+  guarded(key: string): boolean;
   /** Resolves when the manager has stopped (after stop() or a lost lease). */
   done: Promise<void>;
   stop(): Promise<void>;
@@ -50,8 +57,16 @@ export async function startManager(
   guardFactory?: (metrics: Metrics) => TablespaceGuardHook,
 ): Promise<RunningManager> {
   const metrics = createMetrics();
-  const guard = guardFactory?.(metrics);
   const queue = new WorkQueue(undefined, (depth) => metrics.queueDepth.set(depth));
+  const guardHook = guardFactory?.(metrics);
+  const guard = guardHook
+    ? new GuardLoop({
+        guard: guardHook,
+        enqueue: (key) => queue.add(key),
+        log,
+        ...(options.guardConcurrency !== undefined ? { maxConcurrent: options.guardConcurrency } : {}),
+      })
+    : undefined;
   const informers: RunningInformer<k8s.KubernetesObject>[] = [];
   const namespaces = options.watchNamespaces.length > 0 ? options.watchNamespaces : [undefined];
 
@@ -72,6 +87,9 @@ export async function startManager(
   const slots = new SlotWatcher();
   const onRestore = (obj: AlmaRestore, deleted?: boolean) => {
     enqueueRestore(obj);
+    // Only an Importing restore is guarded: one that leaves it (or goes) is dropped at once.
+    if (guard && !stillGuarded(obj, deleted))
+      guard.unregister(`${obj.metadata.namespace}/${obj.metadata.name}`);
     if (slots.observe(obj, deleted)) for (const key of queuedKeys(allRestores.list())) queue.add(key);
   };
   // A restore waiting in Planning for a StorageClass or a claim (created, bound, grown), or in
@@ -343,6 +361,7 @@ export async function startManager(
     if (stopping) return done;
     stopping = true;
     queue.shutDown();
+    guard?.stop();
     await Promise.all([...inFlight]);
     await elector?.stop();
     await Promise.all(informers.map((i) => i.stop()));
@@ -370,6 +389,7 @@ export async function startManager(
     metrics,
     port: probe.port,
     isLeader: () => (elector ? elector.isLeader() : true),
+    guarded: (key) => guard?.isRegistered(key) ?? false,
     done,
     stop,
   };

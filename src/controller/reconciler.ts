@@ -16,8 +16,8 @@ import {
   type ControllerOptions,
   type JobApi,
   type Pass,
+  type GuardRegistry,
   type ReconcileResult,
-  type TablespaceGuardHook,
 } from './context.js';
 import { afterSuccess, ensureFinalizer, finalize, finalizerApi, type FinalizerApi } from './deletion.js';
 import { buildDesiredState, type DesiredState } from './desired.js';
@@ -41,7 +41,8 @@ export interface ReconcilerDeps {
   events: EventRecorder;
   caches: Caches;
   options: ControllerOptions;
-  guard?: TablespaceGuardHook;
+  /** The tablespace guard loop (guard-loop.ts) a pass of an Importing restore registers with. */
+  guard?: GuardRegistry;
   now?: () => Date;
   /** The API the writes go to; by default the kubeconfig's server (unit tests pass doubles). */
   api?: { status?: StatusApi; jobs?: JobApi; finalizers?: FinalizerApi };

@@ -2,7 +2,7 @@
 // followed while it runs (live progress from the log tail, pods that cannot run, the tablespace
 // guard during the import), and judged when it ends (step-outcome.ts, pure). Reads the Job and its
 // pods from the watched caches; their events wake the restore, so the only timer is the log-tail
-// poll of a pod that runs (or is Pending: its Event-only blockers).
+// poll of a pod that runs (or is Pending: its Event-only blockers); the guard loop wakes it with a report.
 import type { AlmaRestore, StepStatus } from '../api/types.js';
 import { stepConditionType } from '../api/conditions.js';
 import type { StepName } from '../contract/result.js';
@@ -72,7 +72,8 @@ export async function runStep(
       if ((changes.progress ?? 0) > (restore.status?.progress ?? 0)) pass.markProgress(restore);
       await pass.status.write(restore, changes);
     }
-    if (step === 'import' && pass.guard) return guardTablespaces(pass, restore, desired, !!live);
+    // The guard's database calls run in its own loop, which wakes the restore with each report.
+    if (step === 'import' && pass.guard) await guardTablespaces(pass, restore, desired, !!live);
     // A running pod's log progress and a pending pod's Event-only blockers have no watch event:
     // those are polled. No pod yet, or only finished ones: their events wake the restore.
     const podsActive = pods.some((p) => ['Pending', 'Running', undefined].includes(p.status?.phase));

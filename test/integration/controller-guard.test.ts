@@ -142,6 +142,18 @@ describe('tablespace guard in the controller', () => {
       return restore.status?.progress === 65; // halfway between Importing (40) and Verifying (90)
     });
     assert.match(restore.status?.progressMessage ?? '', /Data Pump reports 50% done/);
+
+    // The import ends: the restore leaves Importing and the guard loop drops it (no more checks).
+    assert.ok(manager.guarded(`${namespace}/fine`), 'an Importing restore is in the guard loop');
+    await new FakeKubelet(cp.kubeConfig).finishJob(namespace, 'fine-import-1', {
+      exitCode: 0,
+      message: stepResult('import'),
+    });
+    await restores.waitForPhase('fine', 'Verifying');
+    await waitFor(
+      'the guard loop to drop the restore that left Importing',
+      async () => !manager.guarded(`${namespace}/fine`),
+    );
   });
 
   it('the disk is the limit: no datafile, the database claim grows once, not again while it expands', async () => {

@@ -31,6 +31,8 @@ export async function startController(opts: {
   name?: string;
   /** The CLI to run: by default the sources through tsx; the bench passes the compiled dist/cli.js, as the image runs it. */
   cli?: string[];
+  /** Extra environment (the bench: the chart's NODE_OPTIONS and MALLOC_ARENA_MAX). */
+  env?: Record<string, string>;
 }): Promise<ControllerProcess> {
   const port = await freePort();
   const logFile = path.join(opts.logDir, `controller-${opts.name ?? 'a'}-${port}.log`);
@@ -47,7 +49,7 @@ export async function startController(opts: {
     ],
     {
       cwd: REPO_ROOT,
-      env: { ...process.env, KUBECONFIG: opts.kubeconfigPath, LOG_LEVEL: 'debug' },
+      env: { ...process.env, KUBECONFIG: opts.kubeconfigPath, LOG_LEVEL: 'debug', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

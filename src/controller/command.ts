@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { createLogger } from '../logging.js';
 import { UserFacingError, EXIT } from '../errors.js';
 import { startManager, type ManagerOptions } from './manager.js';
+import { shareConnections } from '../runtime/shared-agent.js';
 import { createGuardHook } from './guard-hook.js';
 import { isDuration, parseDurationSeconds } from '../api/duration.js';
 import { loadKubeConfig } from '../runtime/kubeconfig.js';
@@ -96,6 +97,8 @@ export function registerControllerCommand(program: Command): void {
     .action(async (opts) => {
       const log = createLogger({ component: 'controller' });
       const { kc, source } = loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context });
+      // Keep-alive connections, not a TLS handshake per request (shared-agent.ts).
+      if (!shareConnections(kc)) log.warn('client-node has no createAgent: requests are not pooled');
       const bind = parseBindAddress(opts.metricsBindAddress);
       const leaseNamespace = opts.leaseNamespace ?? process.env.POD_NAMESPACE;
       if (opts.leaderElect && !leaseNamespace) {

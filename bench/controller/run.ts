@@ -20,8 +20,10 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
+import { parse as parseYaml } from 'yaml';
 import { GROUP, PLURAL, VERSION, type AlmaRestore } from '../../src/api/types.js';
 import { FINALIZER } from '../../src/controller/reconciler.js';
+import { shareConnections } from '../../src/runtime/shared-agent.js';
 import { defaultCrds, startControlPlane, waitFor } from '../../test/support/control-plane.js';
 import { startController } from '../../test/support/controller-process.js';
 import { FakeKubelet } from '../../test/support/fake-kubelet.js';
@@ -41,6 +43,12 @@ const SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? '10');
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? '2');
 /** BENCH_CONTROLLER=tsx runs the sources through tsx (as the tests do); default: the compiled CLI, as the image runs it. */
 const COMPILED = (process.env.BENCH_CONTROLLER ?? 'dist') !== 'tsx';
+/**
+ * The controller's process settings: by default the chart's (NODE_OPTIONS, MALLOC_ARENA_MAX and
+ * the log level its Deployment sets, read from values.yaml); BENCH_NODE_SETTINGS=none runs Node's
+ * defaults, for comparison.
+ */
+const CHART_SETTINGS = (process.env.BENCH_NODE_SETTINGS ?? 'chart') !== 'none';
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 const NS = 'bench';
 const BASELINE_NS = 'bench-baseline';
@@ -67,6 +75,27 @@ function rssMb(pid: number): number {
 function sample(text: string, name: string): number {
   const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text);
   return m ? Number(m[1]) : NaN;
+}
+
+/** The environment the chart's Deployment gives the controller container (templates/deployment.yaml). */
+function chartControllerEnv(): Record<string, string> {
+  const values = parseYaml(
+    readFileSync(path.join(REPO_ROOT, 'charts/alma-restore-operator/values.yaml'), 'utf8'),
+  ) as { controller: { logLevel: string; nodeOptions?: string; mallocArenaMax?: number } };
+  const c = values.controller;
+  return {
+    LOG_LEVEL: c.logLevel,
+    ...(c.nodeOptions ? { NODE_OPTIONS: c.nodeOptions } : {}),
+    ...(c.mallocArenaMax ? { MALLOC_ARENA_MAX: String(c.mallocArenaMax) } : {}),
+  };
+}
+
+/** The controller's memory by kind (its alma_restore_controller_memory_bytes gauge), in MB. */
+function memoryMb(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^alma_restore_controller_memory_bytes\{kind="(\w+)"\} ([0-9.e+]+)$/gm))
+    out[m[1]!] = Number(m[2]) / 2 ** 20;
+  return out;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -145,6 +174,25 @@ async function main() {
     );
     const baselineSeconds = seconds(tBase);
     console.log(`baseline: ${queued} status updates in ${baselineSeconds.toFixed(2)} s`);
+    // The same with keep-alive connections (as the controller sends them: shared-agent.ts), so
+    // that the ratio can also be read without client-node's TLS handshake per request.
+    const pooled = new k8s.KubeConfig();
+    pooled.loadFromString(kc.exportConfig());
+    shareConnections(pooled);
+    const pooledCustom = pooled.makeApiClient(k8s.CustomObjectsApi);
+    const tPooled = process.hrtime.bigint();
+    await pool(queueNames, IN_FLIGHT, (name) =>
+      pooledCustom.patchNamespacedCustomObjectStatus(
+        {
+          ...base(BASELINE_NS),
+          name,
+          body: { status: { phase: 'Queued', progressMessage: 'baseline status update, pooled' } },
+        },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      ),
+    );
+    const pooledSeconds = seconds(tPooled);
+    console.log(`baseline, keep-alive: ${queued} status updates in ${pooledSeconds.toFixed(2)} s`);
 
     // The bench's own view (watches: not counted).
     const phases = new Map<string, string | undefined>();
@@ -169,15 +217,17 @@ async function main() {
     await restoreInformer.start();
     await jobInformer.start();
 
+    const env = CHART_SETTINGS ? chartControllerEnv() : { LOG_LEVEL: 'info' };
     controller = await startController({
       kubeconfigPath: cp.kubeconfigPath,
       namespace: NS,
       logDir,
       args: [`--max-concurrent-restores=${N + SAMPLES + 10}`, '--max-concurrent-per-database=1'],
       ...(COMPILED ? { cli: [path.join(REPO_ROOT, 'dist/cli.js')] } : {}),
+      env,
     });
     const pid = controller.child.pid!;
-    console.log(`controller pid ${pid}, log ${controller.logFile}`);
+    console.log(`controller pid ${pid}, log ${controller.logFile}, env ${JSON.stringify(env)}`);
 
     // The two active restores: one waits on its fetch Job, one in Provisioning for its database.
     await create(NS, existingRestore('active-fetch', QUEUE_DB));
@@ -209,7 +259,10 @@ async function main() {
     );
     const queuedSeconds = seconds(t0);
     console.log(
-      `throughput: created in ${createdSeconds.toFixed(2)} s, all phased ${phasedSeconds.toFixed(2)} s, all Queued ${queuedSeconds.toFixed(2)} s`,
+      `throughput: created in ${createdSeconds.toFixed(2)} s, all phased ${phasedSeconds.toFixed(2)} s, all Queued ${queuedSeconds.toFixed(2)} s (load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')})`,
     );
 
     // (a) at rest.
@@ -228,6 +281,8 @@ async function main() {
     const own = await controller.metrics();
     const heapUsedMb = sample(own, 'nodejs_heap_size_used_bytes') / 2 ** 20;
     const heapTotalMb = sample(own, 'nodejs_heap_size_total_bytes') / 2 ** 20;
+    const memory = memoryMb(own);
+    const load = os.loadavg().map((l) => l.toFixed(1));
 
     // (c) latency: admissible restores (each its own database), one at a time.
     const latencies: number[] = [];
@@ -242,6 +297,11 @@ async function main() {
 
     console.log(
       `\ncontroller (${COMPILED ? 'dist/cli.js' : 'tsx src/cli.ts'}) at rest: RSS ${rss.toFixed(0)} MB, V8 heap used ${heapUsedMb.toFixed(0)} MB of ${heapTotalMb.toFixed(0)} MB`,
+    );
+    console.log(
+      `  memory (MB): ${Object.entries(memory)
+        .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+        .join(', ')}; load average at rest ${load.join(' ')}`,
     );
     console.log(`\nAt rest, per minute (WATCH excluded), ${N} restores:`);
     for (const [key, n] of rest.rows) console.log(`  ${key.padEnd(36)} ${(n * perMinute).toFixed(0)}`);
@@ -263,10 +323,22 @@ async function main() {
         rssPeak <= 150,
       ],
       [
+        'V8 heap used / total / limit (MB)',
+        `${heapUsedMb.toFixed(0)} / ${heapTotalMb.toFixed(0)} / ${memory.heapLimit?.toFixed(0) ?? '?'}`,
+        'room under the limit',
+        !(heapUsedMb > 0.75 * (memory.heapLimit ?? Infinity)),
+      ],
+      [
         `throughput: ${queued} phased / ${queued} status updates`,
         `${phasedSeconds.toFixed(2)} s / ${baselineSeconds.toFixed(2)} s = ${ratio.toFixed(2)}x`,
         '<= 2x',
         ratio <= 2,
+      ],
+      [
+        `throughput vs a keep-alive client's ${queued} status updates`,
+        `${phasedSeconds.toFixed(2)} s / ${pooledSeconds.toFixed(2)} s = ${(phasedSeconds / pooledSeconds).toFixed(2)}x`,
+        '(for reading)',
+        phasedSeconds / pooledSeconds <= 2,
       ],
       [`latency create -> first Job p50 (${SAMPLES} samples)`, `${p50.toFixed(3)} s`, '<= 1 s', p50 <= 1],
       [`latency create -> first Job p99`, `${p99.toFixed(3)} s`, '<= 3 s', p99 <= 3],

@@ -64,7 +64,7 @@ async function waitInPlanning(
 ): Promise<ReconcileResult> {
   const message = `Waiting in Planning: ${problems.map((p) => p.message).join('; ')}`;
   if (restore.status?.progressMessage !== message) {
-    // Events first: whoever sees the new status finds its Events already there.
+    // Events queued first: the background sender delivers them in the order they were recorded.
     for (const p of problems) await pass.events.record(restore, 'Warning', p.reason, p.message);
     await pass.status.write(restore, { progressMessage: message, plan: desired.plan }, [
       { type: 'Planned', status: 'False', reason: problems[0]!.reason, message },
@@ -101,6 +101,8 @@ export function admissionBlocker(
 async function admit(pass: Pass, restore: AlmaRestore, desired: DesiredState): Promise<ReconcileResult> {
   const why = admissionBlocker(restore, pass.caches.restores.list(), pass.options, desired.databaseKey);
   if (!why) {
+    // From here on the restore owns children: guard their cleanup before anyone can see Provisioning.
+    await pass.ensureFinalizer(restore);
     return transition(pass, restore, {
       to: 'Provisioning',
       reason: 'Provisioning',

@@ -94,14 +94,22 @@ export function registerControllerCommand(program: Command): void {
     .option('--workers <n>', 'reconciles in flight at once (different restores)', positiveInt('--workers'), 2)
     .action(async (opts) => {
       const log = createLogger({ component: 'controller' });
-      const [{ loadKubeConfig }, { checkApiServer }, { startManager }, { createGuardHook }] =
-        await Promise.all([
-          import('../runtime/kubeconfig.js'),
-          import('./preflight.js'),
-          import('./manager.js'),
-          import('./guard-hook.js'),
-        ]);
+      const [
+        { loadKubeConfig },
+        { shareConnections },
+        { checkApiServer },
+        { startManager },
+        { createGuardHook },
+      ] = await Promise.all([
+        import('../runtime/kubeconfig.js'),
+        import('../runtime/shared-agent.js'),
+        import('./preflight.js'),
+        import('./manager.js'),
+        import('./guard-hook.js'),
+      ]);
       const { kc, source } = loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context });
+      // Keep-alive connections, not a TLS handshake per request (shared-agent.ts).
+      if (!shareConnections(kc)) log.warn('client-node has no createAgent: requests are not pooled');
       const bind = parseBindAddress(opts.metricsBindAddress);
       const leaseNamespace = opts.leaseNamespace ?? process.env.POD_NAMESPACE;
       if (opts.leaderElect && !leaseNamespace) {

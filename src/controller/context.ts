@@ -93,6 +93,12 @@ export interface Pass extends ProgressMarks {
   status: StatusWriter;
   jobs: JobApi;
   now(): Date;
+  /**
+   * Adds the finalizer if the restore lacks it, updating `restore` in place: called before the
+   * first child is created (admission to Provisioning, and every pass that may create one), never
+   * earlier, so a restore that owns nothing yet costs no finalizer write and is deleted at once.
+   */
+  ensureFinalizer(restore: AlmaRestore): Promise<void>;
 }
 
 /** The time as status carries it (whole seconds). */

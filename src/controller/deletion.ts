@@ -1,6 +1,9 @@
 // The end of a restore's life: after success, the staging claim dropped when
 // retention.deleteStagingOnSuccess says so; on deletion of the AlmaRestore, its children released
 // per retention.onDelete (children.ts) and then the finalizer removed, guarded by resourceVersion.
+// The finalizer is added only when the restore is about to own something (admission to
+// Provisioning, see Pass.ensureFinalizer): a Pending, Planning or Queued restore has no child and
+// no external resource, so its deletion needs no cleanup and its first passes no finalizer write.
 import * as k8s from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION, type AlmaRestore } from '../api/types.js';
 import { releaseChildren } from './children.js';
@@ -35,8 +38,8 @@ export function finalizerApi(kc: k8s.KubeConfig): FinalizerApi {
 }
 
 /**
- * Adds the finalizer to a restore seen for the first time, updating `restore` in place (the pass
- * goes on with it); returns the server's new resourceVersion when it wrote, else undefined.
+ * Adds the finalizer to a restore that lacks it, updating `restore` in place (the pass goes on
+ * with it); returns the server's new resourceVersion when it wrote, else undefined.
  */
 export async function ensureFinalizer(api: FinalizerApi, restore: AlmaRestore): Promise<string | undefined> {
   if (restore.metadata.finalizers?.includes(FINALIZER)) return undefined;

@@ -10,6 +10,7 @@ import type { Logger } from '../logging.js';
 import { errorMessage } from '../errors.js';
 import { createMetrics, type Metrics } from '../runtime/metrics.js';
 import { startInformer, type RunningInformer } from '../runtime/informers.js';
+import { slimSecret } from '../runtime/slim.js';
 import { LeaderElector } from '../runtime/leader-election.js';
 import { startProbeServer } from '../runtime/http-server.js';
 import { WorkQueue } from '../runtime/workqueue.js';
@@ -138,6 +139,7 @@ export async function startManager(
     list: () => Promise<k8s.KubernetesListObject<T>>,
     onObject: (obj: T, deleted?: boolean) => void,
     labelSelector?: string,
+    slim?: (obj: T) => T,
   ): RunningInformer<T> => {
     const informer = startInformer<T>(
       kc,
@@ -145,6 +147,7 @@ export async function startManager(
         name: `${name}${ns ? `/${ns}` : ''}`,
         path: watchPath,
         ...(labelSelector ? { labelSelector } : {}),
+        ...(slim ? { slim } : {}),
         list,
         onObject,
       },
@@ -266,6 +269,8 @@ export async function startManager(
         ns ? `/api/v1/namespaces/${ns}/secrets` : `/api/v1/secrets`,
         () => (ns ? core.listNamespacedSecret({ namespace: ns }) : core.listSecretForAllNamespaces()),
         onSecret,
+        undefined,
+        slimSecret, // key names only: the values are never read from the cache
       ),
     );
   }
@@ -296,11 +301,12 @@ export async function startManager(
     configMaps: merged(perKind.configMaps),
     storageClasses,
   };
+  const events = new ApiEventRecorder(kc, log);
   const reconciler = new Reconciler({
     kc,
     log,
     metrics,
-    events: new ApiEventRecorder(kc, log),
+    events,
     caches,
     options,
     guard,
@@ -363,6 +369,9 @@ export async function startManager(
     queue.shutDown();
     guard?.stop();
     await Promise.all([...inFlight]);
+    // The Events the last passes recorded go out before the lease is released (bounded wait).
+    await Promise.race([events.flush(), new Promise((r) => setTimeout(r, 5000).unref())]);
+    if (events.queued > 0) log.warn({ events: events.queued }, 'stopping with Events not yet sent');
     await elector?.stop();
     await Promise.all(informers.map((i) => i.stop()));
     await new Promise<void>((r) => probe.server.close(() => r()));

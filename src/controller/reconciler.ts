@@ -125,6 +125,10 @@ export class Reconciler {
       jobs: deps.api?.jobs ?? jobApi(deps.kc),
       now,
       markProgress: (restore, at) => this.restoreMetrics.markProgress(restore, at),
+      ensureFinalizer: async (restore) => {
+        const patched = await ensureFinalizer(this.finalizers, restore);
+        if (patched) this.written.set(`${restore.metadata.namespace}/${restore.metadata.name}`, patched);
+      },
     };
   }
 
@@ -167,9 +171,6 @@ export class Reconciler {
       this.restoreMetrics.forget(namespace, name);
       return result;
     }
-    // The finalizer first; the pass goes on with the patched object (the cache may not have it yet).
-    const patched = await ensureFinalizer(this.finalizers, restore);
-    if (patched) this.written.set(key, patched);
     this.restoreMetrics.observe(restore);
 
     let desired: DesiredState;
@@ -202,7 +203,7 @@ export class Reconciler {
       case 'Queued':
         return checkAndAdmit(pass, restore, desired);
       case 'Provisioning':
-        return provision(pass, restore, desired);
+        return this.owning(restore, () => provision(pass, restore, desired));
       default: {
         const step = stepOfPhase(phase);
         if (!step)
@@ -211,8 +212,18 @@ export class Reconciler {
             reason: 'UnknownPhase',
             message: `unknown phase ${phase}`,
           });
-        return runStep(pass, restore, desired, step);
+        return this.owning(restore, () => runStep(pass, restore, desired, step));
       }
     }
+  }
+
+  /**
+   * A pass that may create children: the finalizer first (admission added it already; this covers
+   * a retry into Provisioning and restores from before the finalizer was deferred). The pass goes
+   * on with the patched object (the cache may not have it yet).
+   */
+  private async owning(restore: AlmaRestore, next: () => Promise<ReconcileResult>): Promise<ReconcileResult> {
+    await this.pass.ensureFinalizer(restore);
+    return next();
   }
 }

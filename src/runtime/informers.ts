@@ -1,8 +1,35 @@
 // Informers with the fixes client-node 1.4 lacks: an informer that stops on error is restarted
-// with backoff (410 Gone already re-lists by itself), and a periodic resync re-enqueues every
-// cached object so a silently stalled watch cannot leave a restore unattended.
+// with backoff (410 Gone already re-lists by itself), a periodic resync re-enqueues every cached
+// object so a silently stalled watch cannot leave a restore unattended, and every object is
+// slimmed (slim.ts) before the cache keeps it, from the list and from the watch alike.
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../logging.js';
+import { slimObject } from './slim.js';
+
+/** A Watch that hands each event's object through `slim` before the cache sees it. */
+class SlimmingWatch<T extends k8s.KubernetesObject> extends k8s.Watch {
+  constructor(
+    kc: k8s.KubeConfig,
+    private readonly slim: (obj: T) => T,
+  ) {
+    super(kc);
+  }
+
+  override watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
+    return super.watch(
+      path,
+      queryParams,
+      (phase, obj, raw) =>
+        callback(phase, phase === 'ERROR' || phase === 'BOOKMARK' ? obj : this.slim(obj as T), raw),
+      done,
+    );
+  }
+}
 
 export interface InformerSpec<T extends k8s.KubernetesObject> {
   /** Short name for logs, e.g. "jobs". */
@@ -13,6 +40,8 @@ export interface InformerSpec<T extends k8s.KubernetesObject> {
   labelSelector?: string;
   /** Called for add/update/delete and on resync; `deleted` is true for a delete. */
   onObject: (obj: T, deleted?: boolean) => void;
+  /** What the cache keeps of each object (in place); default slimObject. */
+  slim?: (obj: T) => T;
 }
 
 export interface RunningInformer<T extends k8s.KubernetesObject> {
@@ -29,7 +58,19 @@ export function startInformer<T extends k8s.KubernetesObject>(
   log: Logger,
   resyncMs = 5 * 60_000,
 ): RunningInformer<T> {
-  const informer = k8s.makeInformer<T>(kc, spec.path, spec.list, spec.labelSelector);
+  const slim = spec.slim ?? slimObject;
+  const list = async () => {
+    const l = await spec.list();
+    l.items = l.items.map(slim);
+    return l;
+  };
+  const informer = new k8s.ListWatch<T>(
+    spec.path,
+    new SlimmingWatch<T>(kc, slim),
+    list,
+    false,
+    spec.labelSelector,
+  );
   let stopped = false;
   let hasSynced = false;
   let failures = 0;

@@ -1,5 +1,6 @@
 // Every Prometheus metric the controller exports, in one registry. Names and labels here are a
 // public contract: the chart's PrometheusRule alerts on them.
+import { getHeapStatistics } from 'node:v8';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export function createMetrics(registry = new Registry()) {
@@ -52,6 +53,17 @@ export function createMetrics(registry = new Registry()) {
       labelNames: ['step', 'outcome'],
       buckets: [60, 300, 900, 1800, 3600, 7200, 14400, 28800, 57600],
       registers: [registry],
+    }),
+    /** process.memoryUsage() and the V8 heap limit, read at each scrape (where the RSS goes). */
+    memory: new Gauge({
+      name: 'alma_restore_controller_memory_bytes',
+      help: 'Controller memory by kind: rss, heapTotal, heapUsed, external, arrayBuffers (process.memoryUsage()) and heapLimit (V8).',
+      labelNames: ['kind'],
+      registers: [registry],
+      collect() {
+        for (const [kind, bytes] of Object.entries(process.memoryUsage())) this.set({ kind }, bytes);
+        this.set({ kind: 'heapLimit' }, getHeapStatistics().heap_size_limit);
+      },
     }),
     reconcileErrors: new Counter({
       name: 'alma_restore_reconcile_errors_total',

@@ -3,7 +3,9 @@
 // to reconcile again (an annotation each: an update event, no status change) and the API server's
 // own request counters (apiserver_request_total, as the bench counts them) must show no write and
 // no read beyond the test's own annotations. A private control plane without the controller
-// manager, so that nothing else writes in the counted resources while the test counts.
+// manager, so that nothing else writes in the counted resources while the test counts. Then a new
+// restore's way to Queued: one status write per pass and its two Events, sent in the background
+// (no finalizer until it is admitted), counted the same way.
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
@@ -20,6 +22,7 @@ import { FINALIZER } from '../../src/controller/reconciler.js';
 import { defaultCrds, startControlPlane, waitForValue, type ControlPlane } from '../support/control-plane.js';
 import { startController, type ControllerProcess } from '../support/controller-process.js';
 import { FakeKubelet } from '../support/fake-kubelet.js';
+import { waitForEvents } from '../support/restore-events.js';
 import { RestoreClient, createRestoreSecrets, existingRestore, managedRestore } from '../support/restores.js';
 
 /** A sample of the controller's own /metrics page. */
@@ -31,6 +34,8 @@ function sample(text: string, name: string): number {
 describe('controller at rest', () => {
   let cp: ControlPlane;
   let controller: ControllerProcess | undefined;
+  /** The namespace of the first test, whose controller and restores the second one goes on with. */
+  let namespace: string | undefined;
 
   before(async () => {
     cp = await startControlPlane({ controllerManager: false, crds: defaultCrds() });
@@ -45,7 +50,7 @@ describe('controller at rest', () => {
 
   it('issues no write and no read when restores that are waiting or finished reconcile again', async () => {
     const kc = cp.kubeConfig;
-    const ns = await cp.newNamespace('at-rest');
+    const ns = (namespace = await cp.newNamespace('at-rest'));
     const kubelet = new FakeKubelet(kc);
     const restores = new RestoreClient(kc, ns);
     const custom = kc.makeApiClient(k8s.CustomObjectsApi);
@@ -132,5 +137,39 @@ describe('controller at rest', () => {
     );
     rows.delete('almarestores PATCH');
     assert.deepEqual([...rows], [], 'requests the controller sent while its restores were at rest');
+  });
+
+  it('takes a new restore to Queued with one status write per pass: no finalizer, its Events sent in the background', async () => {
+    const kc = cp.kubeConfig;
+    const ns = namespace!;
+    const restores = new RestoreClient(kc, ns);
+    const before = await scrapeRequestTotals(kc);
+    await restores.create(existingRestore('queued-2', 'db-shared.example.edu:1521/ALMA'));
+    const queued = await restores.waitForPhase('queued-2', 'Queued');
+    assert.deepEqual(queued.metadata.finalizers ?? [], [], 'a Queued restore owns nothing: no finalizer');
+    await waitForValue(
+      'the controller to be idle (work queue empty)',
+      async () => sample(await controller!.metrics(), 'alma_restore_workqueue_depth'),
+      (depth) => depth === 0,
+    );
+    // Not lost for being sent after the status: both Events arrive (the test's LISTs set aside below).
+    await waitForEvents(kc.makeApiClient(k8s.CoreV1Api), ns, 'queued-2', [
+      'Normal/Planning',
+      'Normal/Queued',
+    ]);
+    const counted = classify(diffCounts(before, await scrapeRequestTotals(kc)), CONTROLLER_RESOURCES);
+    const rows = new Map(counted.rows);
+    // The test's own reads (its polls of the restore and of the Events); writes are what is counted.
+    rows.delete('events LIST');
+    rows.delete('almarestores GET');
+    assert.deepEqual(
+      Object.fromEntries(rows),
+      {
+        'almarestores POST': 1, // the test's create
+        'almarestores/status PUT': 2, // Pending -> Planning, Planning -> Queued: one write per pass
+        'events POST': 2,
+      },
+      'requests from the create to Queued',
+    );
   });
 });

@@ -13,6 +13,7 @@ import { databaseDataClaimName } from '../../src/resources/names.js';
 import { sharedControlPlane, waitFor, type ControlPlane } from '../support/control-plane.js';
 import { DictionaryDouble } from '../support/dictionary-double.js';
 import { FakeKubelet } from '../support/fake-kubelet.js';
+import { waitForEvents } from '../support/restore-events.js';
 import { RestoreClient, createRestoreSecrets, managedRestore, stepResult } from '../support/restores.js';
 import { RUNNER_IMAGE } from '../support/controller-process.js';
 
@@ -106,12 +107,10 @@ describe('tablespace guard in the controller', () => {
     const ts = restore.status!.tablespaces![0]!;
     assert.equal(ts.tablespace, 'USERS');
     assert.ok(ts.usedRatio < 0.85, `back under the threshold after the action (${ts.usedRatio})`);
-    const events = await cp.kubeConfig
-      .makeApiClient(k8s.CoreV1Api)
-      .listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.name=full' });
-    const alert = events.items.find((e) => e.reason === 'TablespaceAlmostFull' && e.type === 'Warning');
-    assert.match(alert?.message ?? '', /USERS/);
-    assert.ok(events.items.some((e) => e.reason === 'TablespaceGrown'));
+    await waitForEvents(cp.kubeConfig.makeApiClient(k8s.CoreV1Api), namespace, 'full', [
+      /^Warning\/TablespaceAlmostFull: .*USERS/,
+      'Normal/TablespaceGrown',
+    ]);
     const text = await manager.metrics.registry.metrics();
     const gauge = new RegExp(
       `alma_restore_tablespace_used_ratio\\{namespace="${namespace}",restore="full",institution="3978",tablespace="USERS"\\} ([0-9.e-]+)`,

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { waitFor, waitForValue, type ControlPlane } from '../support/control-plane.js';
 import { ControllerBed } from '../support/controller-bed.js';
+import { waitForEvents } from '../support/restore-events.js';
 import { FakeKubelet } from '../support/fake-kubelet.js';
 import {
   RestoreClient,
@@ -53,11 +54,6 @@ describe('AlmaRestore controller', { concurrency: 3 }, () => {
   async function jobsOf(namespace: string, name: string) {
     return (await batch.listNamespacedJob({ namespace, labelSelector: `almarestore.io/restore=${name}` }))
       .items;
-  }
-
-  async function eventsOf(namespace: string, name: string) {
-    const list = await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` });
-    return list.items.map((e) => `${e.type}/${e.reason}: ${e.message}`);
   }
 
   function condition(restore: AlmaRestore, type: string) {
@@ -115,18 +111,12 @@ describe('AlmaRestore controller', { concurrency: 3 }, () => {
     }
     assert.ok(done.status?.completionTime);
     assert.deepEqual(done.status?.verification, VERIFICATION, "verify's checks are in status.verification");
-    const events = await eventsOf(ns, 'q3');
-    for (const expected of [
+    await waitForEvents(core, ns, 'q3', [
       'Normal/Planning',
       'Normal/Provisioning',
       'Normal/StepStarted',
       'Normal/StepSucceeded',
-    ]) {
-      assert.ok(
-        events.some((e) => e.startsWith(expected)),
-        `event ${expected} in ${events.join(' | ')}`,
-      );
-    }
+    ]);
     assert.equal((await jobsOf(ns, 'q3')).length, 4, 'exactly one Job per step');
   });
 
@@ -147,7 +137,7 @@ describe('AlmaRestore controller', { concurrency: 3 }, () => {
     assert.equal(failed.status?.currentStep, 'prepare', 'the STEP column keeps the failed step');
     assert.match(condition(failed, 'Failed')?.message ?? '', /prepare failed: prepare found a problem/);
     assert.equal(failed.status?.steps?.prepare?.phase, 'Failed');
-    assert.ok((await eventsOf(ns, 'r1')).some((e) => e.startsWith('Warning/BadDelivery')));
+    await waitForEvents(core, ns, 'r1', ['Warning/BadDelivery']);
 
     await restores.patch('r1', { metadata: { annotations: { 'almarestore.io/retry': '1' } } });
     const retried = await restores.waitForPhase('r1', 'Preparing');
@@ -230,7 +220,7 @@ describe('AlmaRestore controller', { concurrency: 3 }, () => {
       /Secret [^ ]+\/alma-sftp \(sftp\) does not exist/,
     );
     assert.equal((await jobsOf(ns, 's0')).length, 0, 'no step runs without its Secrets');
-    assert.ok((await eventsOf(ns, 's0')).some((e) => e.startsWith('Warning/SecretInvalid')));
+    await waitForEvents(core, ns, 's0', ['Warning/SecretInvalid']);
     // A Secret without the host key is named precisely; once all are right, the restore moves on.
     await core.createNamespacedSecret({
       namespace: ns,

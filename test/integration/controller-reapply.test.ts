@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { waitFor, type ControlPlane } from '../support/control-plane.js';
 import { ControllerBed } from '../support/controller-bed.js';
+import { waitForEvents } from '../support/restore-events.js';
 import type { FakeKubelet } from '../support/fake-kubelet.js';
 import { managedRestore } from '../support/restores.js';
 import type { AlmaRestore } from '../../src/api/types.js';
@@ -27,14 +28,6 @@ describe('AlmaRestore controller: re-applying a deleted name', () => {
   after(async () => {
     await bed.stop();
   });
-
-  async function events(ns: string, name: string) {
-    const list = await core.listNamespacedEvent({
-      namespace: ns,
-      fieldSelector: `involvedObject.name=${name}`,
-    });
-    return list.items.map((e) => `${e.type}/${e.reason}: ${e.message}`);
-  }
 
   it('waits for the old staging claim to go and adopts the retained database, saying so', async () => {
     const { ns, restores } = await bed.setUp('reapply');
@@ -95,15 +88,9 @@ describe('AlmaRestore controller: re-applying a deleted name', () => {
       [['AlmaRestore', second.metadata.uid, true]],
       'the retained database is adopted by the new restore',
     );
-    const log = await events(ns, 'q3');
-    assert.ok(
-      log.some((e) =>
-        /^Normal\/Adopted: adopted StatefulSet [^ ]+\/q3-db \(database\), left by an earlier AlmaRestore q3/.test(
-          e,
-        ),
-      ),
-      log.join(' | '),
-    );
+    await waitForEvents(core, ns, 'q3', [
+      /^Normal\/Adopted: adopted StatefulSet [^ ]+\/q3-db \(database\), left by an earlier AlmaRestore q3/,
+    ]);
     assert.ok(waiting!.status?.actions?.some((a) => /adopted StatefulSet .*q3-db/.test(a.action)));
 
     // Once the pod stops using it, pvc-protection lets the old claim go (done by hand here).

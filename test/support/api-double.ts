@@ -6,6 +6,7 @@
 // test can assert "no write was sent".
 import type * as k8s from '@kubernetes/client-node';
 import type { AlmaRestore } from '../../src/api/types.js';
+import type { FinalizerApi } from '../../src/controller/deletion.js';
 import type { StatusApi } from '../../src/controller/status.js';
 import type { ConfigMapApi } from '../../src/controller/configmap-sync.js';
 
@@ -75,6 +76,19 @@ export class ApiDouble {
       return this.update('almarestores', body, (stored) => ({
         ...stored,
         status: structuredClone(body.status),
+      }));
+    },
+  };
+
+  /** The finalizer list PATCH (deletion.ts): guarded by resourceVersion, as the JSON patch's test op is. */
+  readonly finalizerApi: FinalizerApi = {
+    setFinalizers: async (restore, finalizers) => {
+      this.requests.push(
+        `PATCH almarestores ${restore.metadata.namespace}/${restore.metadata.name} finalizers`,
+      );
+      return this.update('almarestores', restore, (stored) => ({
+        ...stored,
+        metadata: { ...stored.metadata, finalizers: [...finalizers] },
       }));
     },
   };

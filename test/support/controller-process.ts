@@ -32,6 +32,8 @@ export async function startController(opts: {
   name?: string;
   /** node's arguments that run the CLI: by default dist/cli.js (see cli-entry.ts); `BENCH_CONTROLLER=tsx` passes the sources. */
   cli?: string[];
+  /** Extra environment (the bench: the chart's NODE_OPTIONS and MALLOC_ARENA_MAX). */
+  env?: Record<string, string>;
 }): Promise<ControllerProcess> {
   const port = await freePort();
   const logFile = path.join(opts.logDir, `controller-${opts.name ?? 'a'}-${port}.log`);
@@ -48,7 +50,7 @@ export async function startController(opts: {
     ],
     {
       cwd: REPO_ROOT,
-      env: { ...process.env, KUBECONFIG: opts.kubeconfigPath, LOG_LEVEL: 'debug' },
+      env: { ...process.env, KUBECONFIG: opts.kubeconfigPath, LOG_LEVEL: 'debug', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

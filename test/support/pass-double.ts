@@ -7,7 +7,7 @@ import pino from 'pino';
 import type { AlmaRestore } from '../../src/api/types.js';
 import { createMetrics } from '../../src/runtime/metrics.js';
 import { staticCache, type Caches } from '../../src/controller/caches.js';
-import type { ControllerOptions, JobApi, Pass } from '../../src/controller/context.js';
+import { FINALIZER, type ControllerOptions, type JobApi, type Pass } from '../../src/controller/context.js';
 import type { EventRecorder } from '../../src/controller/events.js';
 import { StatusWriter } from '../../src/controller/status.js';
 import { ApiDouble } from './api-double.js';
@@ -93,6 +93,10 @@ export function passDouble(
     jobs,
     now: () => now,
     markProgress: (r) => progressMarks.push(r.metadata.name),
+    ensureFinalizer: async (r) => {
+      if (!r.metadata.finalizers?.includes(FINALIZER))
+        r.metadata.finalizers = [...(r.metadata.finalizers ?? []), FINALIZER];
+    },
   };
   return { pass, api, events, jobCalls, progressMarks };
 }

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import type * as k8s from '@kubernetes/client-node';
 import type { AlmaRestore, Phase } from '../../src/api/types.js';
 import { admissionBlocker, checkAndAdmit } from '../../src/controller/admission.js';
+import { planningNeeds } from '../../src/controller/planning-decide.js';
 import { cancel, maybeRetry, suspend, transition } from '../../src/controller/lifecycle.js';
 import { Reconciler } from '../../src/controller/reconciler.js';
 import { FINALIZER, RETRY_ANNOTATION } from '../../src/controller/context.js';
@@ -276,34 +277,60 @@ describe('reconciler entry', () => {
     assert.deepEqual(d.jobCalls, []);
   });
 
-  it('adds the finalizer and goes on in the same pass with the patched object', async () => {
-    const d = passDouble();
-    const fresh = restoreIn('new');
-    fresh.metadata.finalizers = [];
-    const stored = d.api.seed('almarestores', fresh);
-    const patches: string[][] = [];
-    const reconciler = new Reconciler({
+  /** A Reconciler over the double (status and finalizer writes land in d.api and its request log). */
+  function reconcilerOver(d: ReturnType<typeof passDouble>, restores: AlmaRestore[], caches = d.pass.caches) {
+    return new Reconciler({
       kc: unreachableKubeConfig(),
       log: pino({ level: 'silent' }),
       metrics: createMetrics(),
       events: d.pass.events,
-      caches: { ...d.pass.caches, restores: staticCache([stored]) },
+      caches: { ...caches, restores: staticCache(restores) },
       options: TEST_OPTIONS,
       api: {
         status: d.api.statusApi,
         jobs: d.pass.jobs,
-        finalizers: {
-          setFinalizers: async (r, finalizers) => {
-            patches.push(finalizers);
-            d.api.annotate('almarestores', 'library', r.metadata.name, {});
-            const now = d.api.peek<AlmaRestore>('almarestores', 'library', r.metadata.name)!;
-            return { ...now, metadata: { ...now.metadata, finalizers } };
-          },
-        },
+        finalizers: d.api.finalizerApi,
       },
     });
+  }
+
+  it("a new restore's first pass sends one request, its status: no finalizer yet, the Event only queued", async () => {
+    const d = passDouble();
+    const fresh = restoreIn('new');
+    fresh.metadata.finalizers = [];
+    const stored = d.api.seed('almarestores', fresh);
+    const reconciler = reconcilerOver(d, [stored]);
     assert.deepEqual(await reconciler.reconcile('library/new'), { requeueAfterMs: 0 });
-    assert.deepEqual(patches, [[FINALIZER]]);
-    assert.equal(d.api.peek<AlmaRestore>('almarestores', 'library', 'new')!.status?.phase, 'Planning');
+    assert.deepEqual(d.api.writes(), ['PUT almarestores/status library/new']);
+    const now = d.api.peek<AlmaRestore>('almarestores', 'library', 'new')!;
+    assert.equal(now.status?.phase, 'Planning');
+    assert.deepEqual(now.metadata.finalizers, [], 'a restore that owns nothing needs no finalizer');
+    assert.deepEqual(d.events, [
+      'new Normal/Planning: Pending -> Planning: Sizing computed from the bib record counts',
+    ]);
+  });
+
+  it('adds the finalizer when the restore is admitted, before Provisioning is written, in the same pass', async () => {
+    const queued = restoreIn('adm', 'Queued');
+    queued.metadata.finalizers = [];
+    const secrets = planningNeeds(queued.spec).secrets.map((name): k8s.V1Secret => ({
+      metadata: { name, namespace: 'library' },
+      data: { username: 'dQ==', password: 'cA==', knownHosts: 'aw==', url: 'dQ==' },
+    }));
+    const claim: k8s.V1PersistentVolumeClaim = {
+      metadata: { name: 'alma-nfs', namespace: 'library' },
+      status: { phase: 'Bound', capacity: { storage: '100Ti' } },
+    };
+    const d = passDouble({ secrets, claims: [claim] });
+    const stored = d.api.seed('almarestores', queued);
+    const reconciler = reconcilerOver(d, [stored]);
+    assert.deepEqual(await reconciler.reconcile('library/adm'), { requeueAfterMs: 0 });
+    assert.deepEqual(d.api.writes(), [
+      'PATCH almarestores library/adm finalizers',
+      'PUT almarestores/status library/adm',
+    ]);
+    const now = d.api.peek<AlmaRestore>('almarestores', 'library', 'adm')!;
+    assert.equal(now.status?.phase, 'Provisioning', JSON.stringify(now.status?.conditions));
+    assert.deepEqual(now.metadata.finalizers, [FINALIZER]);
   });
 });

@@ -43,8 +43,15 @@ const CUSTOMER = '3975';
 const INSTITUTION = '3978';
 const SFTP_PASSWORD = SFTP_TEST_PASSWORD;
 const GIB = 1 << 30;
-/** --pod-blocked-timeout of the chart's controller in this suite. */
-const BLOCKED_TIMEOUT_S = 30;
+/**
+ * --pod-blocked-timeout of the chart's controller in this suite. Longer than the kubelet's volume
+ * retry that follows a fix: it retries a failed mount after 0.5 s, doubling (kubernetes v1.35.4
+ * pkg/util/goroutinemap/exponentialbackoff: 500 ms to 2m2s), so at 15.5 s and 31.5 s after the
+ * first failure. The FailedMount test puts the Secret key back once the blocker is shown (4-15 s
+ * here, later under load): with a 30 s grace the mount at 31.5 s came too late and the step failed
+ * FailedMount (seen in a run at load 7); with 45 s the retry at 31.5 s is in time.
+ */
+const BLOCKED_TIMEOUT_S = 45;
 const SYSTEM_NS = 'alma-restore-system';
 
 const figures: Record<string, string> = {};

@@ -99,26 +99,36 @@ export function admissionBlocker(
 }
 
 async function admit(pass: Pass, restore: AlmaRestore, desired: DesiredState): Promise<ReconcileResult> {
-  const why = admissionBlocker(restore, pass.caches.restores.list(), pass.options, desired.databaseKey);
-  if (!why) {
-    // From here on the restore owns children: guard their cleanup before anyone can see Provisioning.
-    await pass.ensureFinalizer(restore);
-    return transition(pass, restore, {
-      to: 'Provisioning',
-      reason: 'Provisioning',
-      message: 'Creating the staging volume and the database',
-      status: { startTime: isoNow(pass), plan: desired.plan },
-      conditions: [planned(desired.plan)],
-    });
-  }
-  if (restore.status?.phase !== 'Queued') {
-    await transition(pass, restore, {
-      to: 'Queued',
-      reason: 'Queued',
-      message: `Waiting for a free slot: ${why}`,
-      status: { plan: desired.plan },
-      conditions: [planned(desired.plan)],
-    });
-  }
-  return {}; // a restore leaving an active phase wakes it (queue-wakeup.ts)
+  // One decision at a time, on a view that counts this process's admissions (admission-gate.ts).
+  return pass.admissions.serially(async () => {
+    const restores = pass.admissions.view(pass.caches.restores.list());
+    const why = admissionBlocker(restore, restores, pass.options, desired.databaseKey);
+    if (!why) {
+      // From here on the restore owns children: guard their cleanup before anyone can see Provisioning.
+      await pass.ensureFinalizer(restore);
+      pass.admissions.markAdmitted(restore);
+      try {
+        return await transition(pass, restore, {
+          to: 'Provisioning',
+          reason: 'Provisioning',
+          message: 'Creating the staging volume and the database',
+          status: { startTime: isoNow(pass), plan: desired.plan },
+          conditions: [planned(desired.plan)],
+        });
+      } catch (err) {
+        pass.admissions.forget(restore);
+        throw err;
+      }
+    }
+    if (restore.status?.phase !== 'Queued') {
+      await transition(pass, restore, {
+        to: 'Queued',
+        reason: 'Queued',
+        message: `Waiting for a free slot: ${why}`,
+        status: { plan: desired.plan },
+        conditions: [planned(desired.plan)],
+      });
+    }
+    return {}; // a restore leaving an active phase wakes it (queue-wakeup.ts)
+  });
 }

@@ -3,6 +3,7 @@
 // the metrics. The concern modules are functions of (Pass, restore); the I/O they send goes through
 // the narrow interfaces here, so their unit tests run against in-memory doubles.
 import type * as k8s from '@kubernetes/client-node';
+import type { AdmissionGate } from './admission-gate.js';
 import type { AlmaRestore, AlmaRestoreStatus } from '../api/types.js';
 import type { Logger } from '../logging.js';
 import type { Metrics } from '../runtime/metrics.js';
@@ -99,6 +100,8 @@ export interface Pass extends ProgressMarks {
    * earlier, so a restore that owns nothing yet costs no finalizer write and is deleted at once.
    */
   ensureFinalizer(restore: AlmaRestore): Promise<void>;
+  /** Admission one decision at a time, counting its own admissions (admission-gate.ts). */
+  admissions: AdmissionGate;
 }
 
 /** The time as status carries it (whole seconds). */

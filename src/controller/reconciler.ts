@@ -19,6 +19,7 @@ import {
   type GuardRegistry,
   type ReconcileResult,
 } from './context.js';
+import { AdmissionGate } from './admission-gate.js';
 import { afterSuccess, ensureFinalizer, finalize, finalizerApi, type FinalizerApi } from './deletion.js';
 import { buildDesiredState, type DesiredState } from './desired.js';
 import type { EventRecorder } from './events.js';
@@ -125,6 +126,7 @@ export class Reconciler {
       jobs: deps.api?.jobs ?? jobApi(deps.kc),
       now,
       markProgress: (restore, at) => this.restoreMetrics.markProgress(restore, at),
+      admissions: new AdmissionGate(),
       ensureFinalizer: async (restore) => {
         const patched = await ensureFinalizer(this.finalizers, restore);
         if (patched) this.written.set(`${restore.metadata.namespace}/${restore.metadata.name}`, patched);

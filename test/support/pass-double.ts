@@ -9,6 +9,7 @@ import { createMetrics } from '../../src/runtime/metrics.js';
 import { staticCache, type Caches } from '../../src/controller/caches.js';
 import { FINALIZER, type ControllerOptions, type JobApi, type Pass } from '../../src/controller/context.js';
 import type { EventRecorder } from '../../src/controller/events.js';
+import { AdmissionGate } from '../../src/controller/admission-gate.js';
 import { StatusWriter } from '../../src/controller/status.js';
 import { ApiDouble } from './api-double.js';
 
@@ -93,6 +94,7 @@ export function passDouble(
     jobs,
     now: () => now,
     markProgress: (r) => progressMarks.push(r.metadata.name),
+    admissions: new AdmissionGate(),
     ensureFinalizer: async (r) => {
       if (!r.metadata.finalizers?.includes(FINALIZER))
         r.metadata.finalizers = [...(r.metadata.finalizers ?? []), FINALIZER];

@@ -4,9 +4,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AlmaRestore, Phase } from '../../src/api/types.js';
-import { admissionBlocker } from '../../src/controller/admission.js';
+import { admissionBlocker, checkAndAdmit } from '../../src/controller/admission.js';
+import { buildDesiredState } from '../../src/controller/desired.js';
+import { planningNeeds } from '../../src/controller/planning-decide.js';
 import { AdmissionGate } from '../../src/controller/admission-gate.js';
-import { TEST_OPTIONS } from '../support/pass-double.js';
+import { TEST_OPTIONS, passDouble } from '../support/pass-double.js';
 import { almaRestore, existingSpec } from './api-fixtures.js';
 
 const DB = 'existing/db.example.edu:1521/almapdb';
@@ -65,5 +67,28 @@ describe('the admission gate', () => {
     assert.equal(gate.view([a])[0]!.status?.phase, 'Queued');
     await assert.rejects(gate.serially(async () => Promise.reject(new Error('409'))));
     assert.equal(await gate.serially(async () => 'next'), 'next');
+  });
+});
+
+describe('checkAndAdmit through the gate', () => {
+  it('admits one of two restores of one database whose passes run at once on a stale cache', async () => {
+    const a = restoreIn('a', 'Planning');
+    const b = restoreIn('b', 'Planning');
+    const ns = a.metadata.namespace!;
+    const secrets = planningNeeds(a.spec).secrets.map((name) => ({
+      metadata: { name, namespace: ns },
+      data: { username: 'eA==', password: 'eA==', knownHosts: 'eA==', url: 'eA==' },
+    }));
+    const claim = a.spec.database.existing!.stagingClaimName!;
+    const claims = [{ metadata: { name: claim, namespace: ns }, status: { phase: 'Bound' } }];
+    const d = passDouble({ restores: [a, b], secrets, claims });
+    const seeded = [d.api.seed('almarestores', a), d.api.seed('almarestores', b)];
+    await Promise.all(seeded.map((r) => checkAndAdmit(d.pass, r, buildDesiredState(r, TEST_OPTIONS))));
+    const phases = seeded.map((r) => r.status?.phase).sort();
+    assert.deepEqual(
+      phases,
+      ['Provisioning', 'Queued'],
+      `messages: ${seeded.map((r) => r.status?.progressMessage).join(' | ')}`,
+    );
   });
 });

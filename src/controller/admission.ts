@@ -1,8 +1,10 @@
-// From Pending to Provisioning: the sizing plan (Pending -> Planning, from the previous restore of
-// each institution when there is one), the planning checks (what the restore names must exist
-// and fit: planning.ts), and admission under the concurrency limits (Queued until a slot frees;
-// the slot's event wakes it: queue-wakeup.ts). Reads only the watched caches.
-import type { AlmaRestore, SizingPlan } from '../api/types.js';
+// From Pending to Provisioning in as few writes as possible: the sizing plan (from the previous
+// restore of each institution when there is one), the planning checks (what the restore names
+// must exist and fit: planning.ts), and admission under the concurrency limits (Queued until a slot
+// frees; the slot's event wakes it: queue-wakeup.ts). A new restore whose checks pass goes from
+// Pending straight to Queued or Provisioning in one pass and one status write; Planning is the
+// phase of a restore that waits for what the checks find missing. Reads only the watched caches.
+import type { AlmaRestore, AlmaRestoreStatus, SizingPlan } from '../api/types.js';
 import type { ConditionInput } from '../api/conditions.js';
 import { planSizing } from '../api/sizing.js';
 import { isoNow, type Pass, type ReconcileResult } from './context.js';
@@ -23,8 +25,15 @@ export function planned(plan: SizingPlan): ConditionInput {
   return { type: 'Planned', status: 'True', reason: 'Planned', message: planSummary(plan) };
 }
 
-/** Pending -> Planning, with the plan (and the history it was sized from). */
-export async function startPlanning(
+/** What the first pass adds to every status it writes: the plan and the history it was sized from. */
+type Sizing = Pick<AlmaRestoreStatus, 'plan' | 'history'>;
+
+/**
+ * Pending: size the restore, then check and admit it in the same pass, so that a restore whose
+ * checks pass costs one status write and one Event on its way to Queued (a thousand restores
+ * applied at once cost the API server a thousand writes, not two thousand).
+ */
+export async function startRestore(
   pass: Pass,
   restore: AlmaRestore,
   desired: DesiredState,
@@ -32,44 +41,54 @@ export async function startPlanning(
   // The previous restore of each institution: the baseline for sizing and for the inventory.
   const history = historyFor(restore, pass.caches.restores.list(restore.metadata.namespace));
   const plan = history.length > 0 ? planSizing(desired.resolved.spec, history) : desired.plan;
-  return transition(pass, restore, {
-    to: 'Planning',
-    reason: 'Planning',
-    message:
-      history.length > 0
-        ? `Sizing computed from ${history.map((h) => h.restore).join(', ')}`
-        : 'Sizing computed from the bib record counts',
-    status: { plan, ...(history.length > 0 ? { history } : {}) },
-    conditions: [planned(plan)],
-  });
+  return checkAndAdmit(
+    pass,
+    restore,
+    { ...desired, plan },
+    { plan, ...(history.length > 0 ? { history } : {}) },
+  );
 }
 
-/** Planning or Queued: wait for what the checks find missing, else admit under the limits. */
+/** Pending, Planning or Queued: wait for what the checks find missing, else admit under the limits. */
 export async function checkAndAdmit(
   pass: Pass,
   restore: AlmaRestore,
   desired: DesiredState,
+  sizing: Sizing = { plan: desired.plan },
 ): Promise<ReconcileResult> {
   // A missing Secret, StorageClass or a too small claim would surface hours later: check first.
   const problems = checkPlanning(pass.caches, restore.metadata.namespace!, restore.spec, desired.plan);
-  if (problems.length > 0) return waitInPlanning(pass, restore, desired, problems);
-  return admit(pass, restore, desired);
+  if (problems.length > 0) return waitInPlanning(pass, restore, desired, sizing, problems);
+  return admit(pass, restore, desired, sizing);
 }
 
 async function waitInPlanning(
   pass: Pass,
   restore: AlmaRestore,
   desired: DesiredState,
+  sizing: Sizing,
   problems: PlanningProblem[],
 ): Promise<ReconcileResult> {
   const message = `Waiting in Planning: ${problems.map((p) => p.message).join('; ')}`;
-  if (restore.status?.progressMessage !== message) {
-    // Events queued first: the background sender delivers them in the order they were recorded.
-    for (const p of problems) await pass.events.record(restore, 'Warning', p.reason, p.message);
-    await pass.status.write(restore, { progressMessage: message, plan: desired.plan }, [
-      { type: 'Planned', status: 'False', reason: problems[0]!.reason, message },
-    ]);
-  }
+  if (restore.status?.progressMessage === message) return {}; // said already: nothing to write
+  const notPlanned: ConditionInput = {
+    type: 'Planned',
+    status: 'False',
+    reason: problems[0]!.reason,
+    message,
+  };
+  // Events queued first: the background sender delivers them in the order they were recorded.
+  for (const p of problems) await pass.events.record(restore, 'Warning', p.reason, p.message);
+  if ((restore.status?.phase ?? 'Pending') === 'Planning')
+    await pass.status.write(restore, { progressMessage: message, ...sizing }, [notPlanned]);
+  else
+    await transition(pass, restore, {
+      to: 'Planning',
+      reason: 'Planning',
+      message,
+      status: sizing,
+      conditions: [notPlanned],
+    });
   // Secrets, StorageClasses and claims are watched: their events wake the restore (manager.ts).
   return {};
 }
@@ -98,7 +117,12 @@ export function admissionBlocker(
     : `${ahead.length} restore(s) are active or queued ahead (limit ${maxConcurrentRestores})`;
 }
 
-async function admit(pass: Pass, restore: AlmaRestore, desired: DesiredState): Promise<ReconcileResult> {
+async function admit(
+  pass: Pass,
+  restore: AlmaRestore,
+  desired: DesiredState,
+  sizing: Sizing,
+): Promise<ReconcileResult> {
   // One decision at a time, on a view that counts this process's admissions (admission-gate.ts).
   return pass.admissions.serially(async () => {
     const restores = pass.admissions.view(pass.caches.restores.list());
@@ -112,7 +136,7 @@ async function admit(pass: Pass, restore: AlmaRestore, desired: DesiredState): P
           to: 'Provisioning',
           reason: 'Provisioning',
           message: 'Creating the staging volume and the database',
-          status: { startTime: isoNow(pass), plan: desired.plan },
+          status: { ...sizing, startTime: isoNow(pass) },
           conditions: [planned(desired.plan)],
         });
       } catch (err) {
@@ -125,7 +149,7 @@ async function admit(pass: Pass, restore: AlmaRestore, desired: DesiredState): P
         to: 'Queued',
         reason: 'Queued',
         message: `Waiting for a free slot: ${why}`,
-        status: { plan: desired.plan },
+        status: sizing,
         conditions: [planned(desired.plan)],
       });
     }

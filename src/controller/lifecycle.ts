@@ -61,7 +61,7 @@ export async function transition(pass: Pass, restore: AlmaRestore, t: Transition
     pass.markProgress(restore);
   }
   // Phases that act at once come back at once; the others wait for an event.
-  const immediate = step || t.to === 'Planning' || t.to === 'Provisioning' || t.to === 'Pending';
+  const immediate = step || t.to === 'Provisioning' || t.to === 'Pending';
   return { requeueAfterMs: immediate ? 0 : undefined };
 }
 

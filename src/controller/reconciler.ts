@@ -9,7 +9,7 @@ import { GROUP, PLURAL, VERSION, type AlmaRestore, type Phase } from '../api/typ
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { Metrics } from '../runtime/metrics.js';
-import { checkAndAdmit, startPlanning } from './admission.js';
+import { checkAndAdmit, startRestore } from './admission.js';
 import type { Caches } from './caches.js';
 import {
   ignore404,
@@ -200,7 +200,7 @@ export class Reconciler {
 
     switch (phase) {
       case 'Pending':
-        return startPlanning(pass, restore, desired);
+        return startRestore(pass, restore, desired);
       case 'Planning':
       case 'Queued':
         return checkAndAdmit(pass, restore, desired);

@@ -112,8 +112,7 @@ describe('AlmaRestore controller', { concurrency: 3 }, () => {
     assert.ok(done.status?.completionTime);
     assert.deepEqual(done.status?.verification, VERIFICATION, "verify's checks are in status.verification");
     await waitForEvents(core, ns, 'q3', [
-      'Normal/Planning',
-      'Normal/Provisioning',
+      'Normal/Provisioning: Pending -> Provisioning', // sized, checked and admitted in its first pass
       'Normal/StepStarted',
       'Normal/StepSucceeded',
     ]);

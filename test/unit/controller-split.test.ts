@@ -294,26 +294,9 @@ describe('reconciler entry', () => {
     });
   }
 
-  it("a new restore's first pass sends one request, its status: no finalizer yet, the Event only queued", async () => {
-    const d = passDouble();
-    const fresh = restoreIn('new');
-    fresh.metadata.finalizers = [];
-    const stored = d.api.seed('almarestores', fresh);
-    const reconciler = reconcilerOver(d, [stored]);
-    assert.deepEqual(await reconciler.reconcile('library/new'), { requeueAfterMs: 0 });
-    assert.deepEqual(d.api.writes(), ['PUT almarestores/status library/new']);
-    const now = d.api.peek<AlmaRestore>('almarestores', 'library', 'new')!;
-    assert.equal(now.status?.phase, 'Planning');
-    assert.deepEqual(now.metadata.finalizers, [], 'a restore that owns nothing needs no finalizer');
-    assert.deepEqual(d.events, [
-      'new Normal/Planning: Pending -> Planning: Sizing computed from the bib record counts',
-    ]);
-  });
-
-  it('adds the finalizer when the restore is admitted, before Provisioning is written, in the same pass', async () => {
-    const queued = restoreIn('adm', 'Queued');
-    queued.metadata.finalizers = [];
-    const secrets = planningNeeds(queued.spec).secrets.map((name): k8s.V1Secret => ({
+  /** The Secrets and the staging claim an existing-mode restore names, all present and fit. */
+  function everythingNamedBy(restore: AlmaRestore) {
+    const secrets = planningNeeds(restore.spec).secrets.map((name): k8s.V1Secret => ({
       metadata: { name, namespace: 'library' },
       data: { username: 'dQ==', password: 'cA==', knownHosts: 'aw==', url: 'dQ==' },
     }));
@@ -321,7 +304,60 @@ describe('reconciler entry', () => {
       metadata: { name: 'alma-nfs', namespace: 'library' },
       status: { phase: 'Bound', capacity: { storage: '100Ti' } },
     };
-    const d = passDouble({ secrets, claims: [claim] });
+    return { secrets, claims: [claim] };
+  }
+
+  it('a new restore whose checks pass goes from Pending to Queued in its first pass: one status PUT, one Event, no finalizer', async () => {
+    const fresh = restoreIn('new');
+    fresh.metadata.finalizers = [];
+    const d = passDouble(everythingNamedBy(fresh));
+    const stored = d.api.seed('almarestores', fresh);
+    // An earlier restore of the same database holds its only slot.
+    const holder = restoreIn('holder', 'Fetching');
+    holder.metadata.creationTimestamp = '2026-03-01T08:00:00Z' as never;
+    const reconciler = reconcilerOver(d, [stored, holder]);
+    assert.deepEqual(await reconciler.reconcile('library/new'), {}, 'a free slot wakes it');
+    assert.deepEqual(d.api.writes(), ['PUT almarestores/status library/new']);
+    const now = d.api.peek<AlmaRestore>('almarestores', 'library', 'new')!;
+    assert.equal(now.status?.phase, 'Queued');
+    assert.ok(now.status?.plan, 'the plan is written with the phase');
+    assert.equal(now.status?.conditions?.find((c) => c.type === 'Planned')?.status, 'True');
+    assert.deepEqual(now.metadata.finalizers, [], 'a restore that owns nothing needs no finalizer');
+    assert.equal(d.events.length, 1);
+    assert.match(
+      d.events[0]!,
+      /^new Normal\/Queued: Pending -> Queued: Waiting for a free slot: 1 restore\(s\) already use database/,
+    );
+  });
+
+  it('a new restore whose check fails goes from Pending to Planning in its first pass, saying why, in one status PUT', async () => {
+    const d = passDouble();
+    const fresh = restoreIn('lost');
+    fresh.metadata.finalizers = [];
+    const stored = d.api.seed('almarestores', fresh);
+    const reconciler = reconcilerOver(d, [stored]);
+    assert.deepEqual(await reconciler.reconcile('library/lost'), {}, "it waits for the Secret's event");
+    assert.deepEqual(d.api.writes(), ['PUT almarestores/status library/lost']);
+    const now = d.api.peek<AlmaRestore>('almarestores', 'library', 'lost')!;
+    assert.equal(now.status?.phase, 'Planning');
+    assert.match(
+      now.status?.progressMessage ?? '',
+      /^Waiting in Planning: Secret library\/.* does not exist/,
+    );
+    assert.equal(now.status?.conditions?.find((c) => c.type === 'Planned')?.reason, 'SecretInvalid');
+    assert.ok(now.status?.plan);
+    assert.ok(d.events.some((e) => e.startsWith('lost Warning/SecretInvalid')));
+    assert.ok(
+      d.events.some((e) => e.startsWith('lost Normal/Planning: Pending -> Planning: Waiting in Planning')),
+    );
+    await reconciler.reconcile('library/lost');
+    assert.equal(d.api.writes().length, 1, 'the next pass has nothing new to say');
+  });
+
+  it('adds the finalizer when the restore is admitted, before Provisioning is written, in the same pass', async () => {
+    const queued = restoreIn('adm', 'Queued');
+    queued.metadata.finalizers = [];
+    const d = passDouble(everythingNamedBy(queued));
     const stored = d.api.seed('almarestores', queued);
     const reconciler = reconcilerOver(d, [stored]);
     assert.deepEqual(await reconciler.reconcile('library/adm'), { requeueAfterMs: 0 });
